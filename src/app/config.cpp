@@ -1,0 +1,108 @@
+#include "app/config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <stdexcept>
+#include <string_view>
+
+namespace iv::app {
+namespace {
+
+std::optional<std::string> env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string(value);
+}
+
+long long env_integer(const char* name, long long fallback, long long min, long long max) {
+  const auto text = env(name);
+  if (!text) return fallback;
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc{} || end != text->data() + text->size() || value < min || value > max) {
+    throw std::invalid_argument(std::string(name) + " must be an integer between " + std::to_string(min) +
+                                " and " + std::to_string(max) + ", got \"" + *text + "\"");
+  }
+  return value;
+}
+
+bool env_flag(const char* name, bool fallback) {
+  const auto text = env(name);
+  if (!text) return fallback;
+  if (*text == "1" || *text == "true" || *text == "yes" || *text == "on") return true;
+  if (*text == "0" || *text == "false" || *text == "no" || *text == "off") return false;
+  throw std::invalid_argument(std::string(name) + " must be 1/0, true/false, yes/no or on/off");
+}
+
+}  // namespace
+
+Config config_from_environment() {
+  Config c;
+  if (auto v = env("HOST")) c.host = *v;
+  c.port = static_cast<std::uint16_t>(env_integer("PORT", c.port, 0, 65535));
+  if (auto v = env("DATA_DIR")) c.data_dir = *v;
+  if (auto v = env("SHARE_DIR")) c.share_dir = *v;
+  if (auto v = env("PUBLIC_BASE_URL")) c.public_base_url = *v;
+  if (auto v = env("DATABASE_URL")) c.database_url = *v;
+  if (auto v = env("SECRET_KEY")) c.secret_key = *v;
+  if (auto v = env("LOG_LEVEL")) c.log_level = *v;
+  c.access_log = env_flag("ACCESS_LOG", c.access_log);
+  c.behind_tls = env_flag("BEHIND_TLS", c.behind_tls);
+  c.threads = static_cast<int>(env_integer("THREADS", c.threads, 0, 256));
+  c.max_connections = static_cast<std::size_t>(env_integer("MAX_CONNECTIONS", 10000, 1, 1000000));
+  c.max_header_bytes = static_cast<std::size_t>(env_integer("MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024));
+  c.header_timeout = std::chrono::milliseconds(env_integer("HEADER_TIMEOUT_MS", 10000, 100, 600000));
+  c.idle_timeout = std::chrono::milliseconds(env_integer("IDLE_TIMEOUT_MS", 60000, 100, 3600000));
+  c.content_poll = std::chrono::milliseconds(env_integer("CONTENT_POLL_MS", 2000, 100, 3600000));
+  return c;
+}
+
+namespace {
+
+// Asks the kernel for a free port by binding port 0 on `host`. Used when the
+// caller wants "any port" but links must carry the real one.
+std::uint16_t pick_free_port(const std::string& host) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed while choosing a free port");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = 0;
+  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot find a free port on " + host);
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+void finalize(Config& c) {
+  // Port 0 means "any free port"; choose it now so that canonical links,
+  // the sitemap and API links name the port the server really uses.
+  if (c.port == 0) c.port = pick_free_port(c.host);
+  if (c.share_dir.empty()) c.share_dir = IV_DEFAULT_SHARE_DIR;
+  if (!std::filesystem::is_directory(c.share_dir / "templates")) {
+    throw std::invalid_argument("SHARE_DIR " + c.share_dir.string() +
+                                " does not contain templates/; set SHARE_DIR to the project's share directory");
+  }
+  if (c.public_base_url.empty()) {
+    c.public_base_url = "http://" + c.host + ":" + std::to_string(c.port);
+  }
+  while (c.public_base_url.ends_with('/')) c.public_base_url.pop_back();
+  if (!c.public_base_url.starts_with("http://") && !c.public_base_url.starts_with("https://")) {
+    throw std::invalid_argument("PUBLIC_BASE_URL must start with http:// or https://");
+  }
+  if (!c.database_url.empty() && !c.database_url.starts_with("sqlite:")) {
+    throw std::invalid_argument("DATABASE_URL " + c.database_url.substr(0, c.database_url.find(':')) +
+                                ": only the embedded SQLite engine is available in this build");
+  }
+}
+
+}  // namespace iv::app
