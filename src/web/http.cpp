@@ -138,6 +138,32 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+void PendingResponse::fulfil(Response response) {
+  std::function<void(Response)> ready;
+  {
+    std::lock_guard lock(mutex_);
+    if (!ready_) {
+      response_ = std::make_unique<Response>(std::move(response));
+      return;
+    }
+    ready = std::move(ready_);
+  }
+  ready(std::move(response));
+}
+
+void PendingResponse::on_ready(std::function<void(Response)> ready) {
+  std::unique_ptr<Response> response;
+  {
+    std::lock_guard lock(mutex_);
+    if (!response_) {
+      ready_ = std::move(ready);
+      return;
+    }
+    response = std::move(response_);
+  }
+  ready(std::move(*response));
+}
+
 std::string_view reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";

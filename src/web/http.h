@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +71,26 @@ struct Request {
   std::optional<std::string_view> header(std::string_view lower_name) const;
 };
 
+struct Response;
+
+// A response that another thread will produce later (e.g. after a group
+// commit makes a form submission durable). The handler returns a Response
+// whose `pending` is set; the server waits for fulfil() without blocking its
+// I/O thread, then sends the real response.
+class PendingResponse {
+ public:
+  // Called exactly once by the producer, from any thread.
+  void fulfil(Response response);
+  // Called once by the server. `ready` runs on the fulfilling thread, or at
+  // once on the caller's thread when the response is already there.
+  void on_ready(std::function<void(Response)> ready);
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<Response> response_;
+  std::function<void(Response)> ready_;
+};
+
 struct Response {
   int status = 200;
   std::vector<Header> headers;  // e.g. {"Content-Type", "text/html; charset=utf-8"}
@@ -78,6 +100,8 @@ struct Response {
   // Route pattern for metrics and logs (points into the Router, which outlives
   // the server); empty means no route matched.
   std::string_view route;
+  // When set, everything else is ignored: the real response arrives through it.
+  std::shared_ptr<PendingResponse> pending;
 
   std::string_view body_view() const {
     return shared_body ? std::string_view(*shared_body) : std::string_view(body);

@@ -97,7 +97,8 @@ class RenderContext final : public mustache::basic_context<std::string> {
     std::size_t start = dot;
     while (found != nullptr && start != std::string::npos) {
       const auto next = name.find('.', start + 1);
-      found = found->get(name.substr(start + 1, next == std::string::npos ? std::string::npos : next - start - 1));
+      found = found->get(
+          name.substr(start + 1, next == std::string::npos ? std::string::npos : next - start - 1));
       start = next;
     }
     return found;
@@ -128,7 +129,8 @@ class RenderContext final : public mustache::basic_context<std::string> {
 TemplateEngine::TemplateEngine(const std::filesystem::path& dir) {
   std::error_code error;
   auto entries = std::filesystem::recursive_directory_iterator(dir, error);
-  if (error) throw std::runtime_error("template: cannot read directory " + dir.string() + ": " + error.message());
+  if (error)
+    throw std::runtime_error("template: cannot read directory " + dir.string() + ": " + error.message());
   for (const auto& entry : entries) {
     const auto& file = entry.path();
     if (!entry.is_regular_file() || !file.filename().string().ends_with(kExtension)) continue;

@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "content/content_repository.h"
 #include "web/api/problem.h"
@@ -183,7 +184,9 @@ class ContentApiTest : public ::testing::Test {
     repository_.bundle.impact_stories = {impact_story("rural-jobs", "rural-employment", "2025-01-10"),
                                          impact_story("women-coders", "women-in-tech", "2025-04-02")};
 
-    openapi_path_ = std::filesystem::path(::testing::TempDir()) / "content_api_test_openapi.json";
+    // One file per process: ctest runs the cases of this suite in parallel processes.
+    openapi_path_ = std::filesystem::path(::testing::TempDir()) /
+                    ("content_api_test_openapi." + std::to_string(::getpid()) + ".json");
     std::ofstream(openapi_path_) << openapi_text_;
     api_ = std::make_unique<ContentApi>(repository_, settings());
     api_->register_routes(router_);

@@ -1,7 +1,5 @@
 #include "web/site/site_pages.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "web/site/content_views.h"
 #include "web/site/pagination.h"
@@ -25,7 +24,9 @@ using content::ImpactStory;
 using content::Page;
 using content::Service;
 
-fs::path source_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path(); }
+fs::path source_dir() {
+  return fs::path(__FILE__).parent_path().parent_path().parent_path();
+}
 
 // In-memory ContentRepository with the documented ordering, filters and paging.
 // Counts calls so tests can prove that a page did not touch the database.
@@ -34,11 +35,13 @@ class FakeContentRepository : public content::ContentRepository {
   content::ContentBundle bundle;
   std::atomic<int> calls{0};
 
-  content::PageOf<Service> list_services(const content::ServiceFilter& filter, content::PageRequest page) override {
+  content::PageOf<Service> list_services(const content::ServiceFilter& filter,
+                                         content::PageRequest page) override {
     ++calls;
     auto items = bundle.services;
     std::erase_if(items, [&](const Service& s) {
-      return filter.industry && std::find(s.industries.begin(), s.industries.end(), *filter.industry) == s.industries.end();
+      return filter.industry &&
+             std::find(s.industries.begin(), s.industries.end(), *filter.industry) == s.industries.end();
     });
     std::stable_sort(items.begin(), items.end(), [](const Service& a, const Service& b) {
       return a.order != b.order ? a.order < b.order : a.title < b.title;
@@ -53,20 +56,23 @@ class FakeContentRepository : public content::ContentRepository {
     auto items = bundle.case_studies;
     std::erase_if(items, [&](const CaseStudy& c) {
       const bool wrong_industry = filter.industry && c.industry != *filter.industry;
-      const bool wrong_service =
-          filter.service && std::find(c.services.begin(), c.services.end(), *filter.service) == c.services.end();
+      const bool wrong_service = filter.service && std::find(c.services.begin(), c.services.end(),
+                                                             *filter.service) == c.services.end();
       return wrong_industry || wrong_service;
     });
     std::stable_sort(items.begin(), items.end(), newest_first<CaseStudy>);
     return paged(std::move(items), page);
   }
-  std::optional<CaseStudy> find_case_study(std::string_view slug) override { return find(bundle.case_studies, slug); }
+  std::optional<CaseStudy> find_case_study(std::string_view slug) override {
+    return find(bundle.case_studies, slug);
+  }
 
   content::PageOf<ImpactStory> list_impact_stories(const content::ImpactFilter& filter,
                                                    content::PageRequest page) override {
     ++calls;
     auto items = bundle.impact_stories;
-    std::erase_if(items, [&](const ImpactStory& s) { return filter.category && s.category != *filter.category; });
+    std::erase_if(items,
+                  [&](const ImpactStory& s) { return filter.category && s.category != *filter.category; });
     std::stable_sort(items.begin(), items.end(), newest_first<ImpactStory>);
     return paged(std::move(items), page);
   }
@@ -167,25 +173,29 @@ content::ContentBundle fixture() {
                 make_service("data-curation", "Data Curation", "curation", 2),
                 make_service("content-moderation", "Content Moderation", "moderation", 3)};
   b.case_studies = {make_case_study("lidar-labelling", "Automotive", {"data-annotation"}, "2025-06-12"),
-                    make_case_study("catalog-enrichment", "Retail & E-commerce", {"data-curation", "data-annotation"},
-                                    "2024-11-02"),
+                    make_case_study("catalog-enrichment", "Retail & E-commerce",
+                                    {"data-curation", "data-annotation"}, "2024-11-02"),
                     make_case_study("claims-processing", "Insurance", {"data-curation"}, "2023-04-20")};
   b.impact_stories = {make_story("jobs-in-mudhol", "rural-employment", "2025-03-08"),
                       make_story("women-coders", "women-in-tech", "2024-09-01")};
-  b.pages = {Page{.slug = "home",
-                  .title = "AI data services with social impact",
-                  .summary = "Home summary.",
-                  .body_html = "<h2>Why IndiVillage</h2><p>Because.</p>",
-                  .data_json = R"({"hero_title":"Better data from rural India","hero_text":"Hero text.",)"
-                               R"("clients_line":"Trusted by AI teams.","figures":[{"value":"1,500+","label":"jobs"}]})"},
-             Page{.slug = "about",
-                  .title = "About IndiVillage",
-                  .summary = "About summary.",
-                  .body_html = "<h2>Our mission</h2><p>Mission.</p>",
-                  .data_json = R"({"figures":[{"value":"17","label":"years"}],)"
-                               R"("milestones":[{"year":"2008","text":"Founded in Karnataka."}]})"},
-             Page{.slug = "privacy", .title = "Privacy policy", .summary = "How we use data.",
-                  .body_html = "<h2>What we collect</h2><p>Little.</p>"}};
+  b.pages = {
+      Page{.slug = "home",
+           .title = "AI data services with social impact",
+           .summary = "Home summary.",
+           .body_html = "<h2>Why IndiVillage</h2><p>Because.</p>",
+           .data_json =
+               R"({"hero_title":"Better data from rural India","hero_text":"Hero text.",)"
+               R"("clients_line":"Trusted by AI teams.","figures":[{"value":"1,500+","label":"jobs"}]})"},
+      Page{.slug = "about",
+           .title = "About IndiVillage",
+           .summary = "About summary.",
+           .body_html = "<h2>Our mission</h2><p>Mission.</p>",
+           .data_json = R"({"figures":[{"value":"17","label":"years"}],)"
+                        R"("milestones":[{"year":"2008","text":"Founded in Karnataka."}]})"},
+      Page{.slug = "privacy",
+           .title = "Privacy policy",
+           .summary = "How we use data.",
+           .body_html = "<h2>What we collect</h2><p>Little.</p>"}};
   return b;
 }
 
@@ -218,7 +228,8 @@ class SitePagesTest : public ::testing::Test {
       if (query) request.query = *query;
     }
     const auto match = router_.match(Method::get, request.path);
-    Response response = match.route ? match.route->handler(request, match.params) : site_.not_found_page(request);
+    Response response =
+        match.route ? match.route->handler(request, match.params) : site_.not_found_page(request);
     return {response.status, std::string(response.body_view()), response};
   }
 
@@ -271,7 +282,8 @@ TEST_F(SitePagesTest, EveryRouteRendersWithTitleCanonicalAndHeading) {
   const std::vector<PageExpectation> pages = {
       {"/", "AI data services with social impact — IndiVillage", "/", "Better data from rural India"},
       {"/services", "Services — IndiVillage", "/services", "AI data services, delivered from rural India"},
-      {"/services/data-annotation", "Data Annotation — IndiVillage", "/services/data-annotation", "Data Annotation"},
+      {"/services/data-annotation", "Data Annotation — IndiVillage", "/services/data-annotation",
+       "Data Annotation"},
       {"/case-studies", "Case studies — IndiVillage", "/case-studies", "Results our clients can measure"},
       {"/case-studies?industry=Automotive", "Case studies — IndiVillage", "/case-studies",
        "Results our clients can measure"},
@@ -295,8 +307,9 @@ TEST_F(SitePagesTest, EveryRouteRendersWithTitleCanonicalAndHeading) {
     EXPECT_EQ(got.response.header("Content-Type"), "text/html; charset=utf-8");
     EXPECT_EQ(got.response.header("Cache-Control"), "public, max-age=60, stale-while-revalidate=600");
     EXPECT_NE(got.body.find("<title>" + page.title + "</title>"), std::string::npos);
-    EXPECT_NE(got.body.find("<link rel=\"canonical\" href=\"https://www.example.test" + page.canonical + "\">"),
-              std::string::npos);
+    EXPECT_NE(
+        got.body.find("<link rel=\"canonical\" href=\"https://www.example.test" + page.canonical + "\">"),
+        std::string::npos);
     EXPECT_EQ(count(got.body, "<h1"), 1);
     std::smatch match;
     ASSERT_TRUE(std::regex_search(got.body, match, h1));
@@ -308,27 +321,32 @@ TEST_F(SitePagesTest, LayoutHasHeadMetadataLandmarksAndOneStylesheetAndScript) {
   const auto got = get("/services/data-annotation");
   const std::string& html = got.body;
   EXPECT_TRUE(html.starts_with("<!doctype html>\n<html lang=\"en\">"));
-  EXPECT_NE(html.find("<meta name=\"description\" content=\"Summary of Data Annotation.\">"), std::string::npos);
-  EXPECT_NE(html.find("<meta property=\"og:title\" content=\"Data Annotation\">"), std::string::npos);
-  EXPECT_NE(html.find("<meta property=\"og:url\" content=\"https://www.example.test/services/data-annotation\">"),
+  EXPECT_NE(html.find("<meta name=\"description\" content=\"Summary of Data Annotation.\">"),
             std::string::npos);
+  EXPECT_NE(html.find("<meta property=\"og:title\" content=\"Data Annotation\">"), std::string::npos);
+  EXPECT_NE(
+      html.find("<meta property=\"og:url\" content=\"https://www.example.test/services/data-annotation\">"),
+      std::string::npos);
   EXPECT_NE(html.find("<meta property=\"og:image\" content=\"https://www.example.test" +
                       assets_.url("img/og-default.png") + "\">"),
             std::string::npos);
   EXPECT_NE(html.find("<meta name=\"twitter:card\" content=\"summary_large_image\">"), std::string::npos);
   EXPECT_NE(html.find("<meta name=\"theme-color\""), std::string::npos);
-  EXPECT_NE(html.find("<link rel=\"icon\" href=\"" + assets_.url("img/favicon.svg") + "\" type=\"image/svg+xml\">"),
-            std::string::npos);
+  EXPECT_NE(
+      html.find("<link rel=\"icon\" href=\"" + assets_.url("img/favicon.svg") + "\" type=\"image/svg+xml\">"),
+      std::string::npos);
   EXPECT_EQ(count(html, "rel=\"stylesheet\""), 1);
   EXPECT_EQ(count(html, "<script src="), 1);
-  EXPECT_NE(html.find("<script src=\"" + assets_.url("js/site.js") + "\" defer></script>"), std::string::npos);
+  EXPECT_NE(html.find("<script src=\"" + assets_.url("js/site.js") + "\" defer></script>"),
+            std::string::npos);
   EXPECT_NE(html.find("<a class=\"skip-link\" href=\"#main\">"), std::string::npos);
   EXPECT_NE(html.find("<main id=\"main\""), std::string::npos);
   EXPECT_NE(html.find("<nav class=\"site-nav\" id=\"site-nav\" aria-label=\"Main\">"), std::string::npos);
   EXPECT_NE(html.find("<footer"), std::string::npos);
   // Inside the Services section: the nav link says so.
   EXPECT_NE(html.find("href=\"/services\" aria-current=\"true\">Services</a>"), std::string::npos);
-  EXPECT_NE(get("/services").body.find("href=\"/services\" aria-current=\"page\">Services</a>"), std::string::npos);
+  EXPECT_NE(get("/services").body.find("href=\"/services\" aria-current=\"page\">Services</a>"),
+            std::string::npos);
 }
 
 TEST_F(SitePagesTest, PagesFollowTheContentSecurityPolicyAndImageRules) {
@@ -344,7 +362,8 @@ TEST_F(SitePagesTest, PagesFollowTheContentSecurityPolicyAndImageRules) {
     EXPECT_FALSE(std::regex_search(got.body, inline_handler));
     // The only inline scripts are JSON-LD data blocks.
     EXPECT_EQ(count(got.body, "<script"), 1 + count(got.body, "<script type=\"application/ld+json\">"));
-    for (auto it = std::sregex_iterator(got.body.begin(), got.body.end(), img); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(got.body.begin(), got.body.end(), img); it != std::sregex_iterator();
+         ++it) {
       const std::string tag = it->str();
       EXPECT_NE(tag.find(" alt="), std::string::npos) << tag;
       EXPECT_NE(tag.find(" width="), std::string::npos) << tag;
@@ -371,8 +390,9 @@ TEST_F(SitePagesTest, HomeShowsHeroCallsToActionServicesFiguresAndLatestCaseStud
 TEST_F(SitePagesTest, TitlesAreEscapedEverywhere) {
   repository_.bundle.services[0].title = "<script>alert(1)</script>";
   repository_.bundle.case_studies[0].title = "Evil \"quote\" </script><script>alert(2)</script>";
-  for (const std::string path : {"/", "/services", "/services/data-annotation", "/case-studies/lidar-labelling",
-                                 "/case-studies", "/quote", "/sitemap.xml"}) {
+  for (const std::string path :
+       {"/", "/services", "/services/data-annotation", "/case-studies/lidar-labelling", "/case-studies",
+        "/quote", "/sitemap.xml"}) {
     SCOPED_TRACE(path);
     const auto got = get(path);
     ASSERT_EQ(got.status, 200);
@@ -386,7 +406,8 @@ TEST_F(SitePagesTest, TitlesAreEscapedEverywhere) {
   const auto service = get("/services/data-annotation").body;
   EXPECT_NE(service.find("<h1 class=\"page-header__title\">&lt;script&gt;alert(1)&lt;/script&gt;</h1>"),
             std::string::npos);
-  EXPECT_NE(service.find("<title>&lt;script&gt;alert(1)&lt;/script&gt; — IndiVillage</title>"), std::string::npos);
+  EXPECT_NE(service.find("<title>&lt;script&gt;alert(1)&lt;/script&gt; — IndiVillage</title>"),
+            std::string::npos);
   // In JSON-LD the title stays data: "</" is escaped, and the block still parses.
   EXPECT_NE(service.find(R"("name":"<script>alert(1)<\/script>")"), std::string::npos);
   EXPECT_NO_THROW(json_ld_blocks(service));
@@ -404,10 +425,10 @@ TEST_F(SitePagesTest, TitlesAreEscapedEverywhere) {
 TEST_F(SitePagesTest, UnknownSlugsFiltersAndPagesAreNotFound) {
   for (const std::string path :
        {"/services/nope", "/case-studies/nope", "/impact/nope", "/case-studies?industry=Nope",
-        "/case-studies?service=nope", "/case-studies?industry=Automotive&service=nope", "/case-studies?page=0",
-        "/case-studies?page=2", "/case-studies?page=abc", "/case-studies?page=01", "/case-studies?page=-1",
-        "/case-studies?page=99999999999", "/impact?category=nope", "/impact?page=2", "/quote?service=nope",
-        "/no-such-page"}) {
+        "/case-studies?service=nope", "/case-studies?industry=Automotive&service=nope",
+        "/case-studies?page=0", "/case-studies?page=2", "/case-studies?page=abc", "/case-studies?page=01",
+        "/case-studies?page=-1", "/case-studies?page=99999999999", "/impact?category=nope", "/impact?page=2",
+        "/quote?service=nope", "/no-such-page"}) {
     SCOPED_TRACE(path);
     const auto got = get(path);
     EXPECT_EQ(got.status, 404);
@@ -473,8 +494,9 @@ TEST_F(SitePagesTest, CaseStudiesPaginateAfterTwelve) {
   EXPECT_EQ(count(second.body, "class=\"card card--story\""), 3);
   EXPECT_NE(second.body.find("href=\"/case-studies\" rel=\"prev\""), std::string::npos);
   EXPECT_NE(second.body.find("href=\"/case-studies?page=2\" aria-current=\"page\""), std::string::npos);
-  EXPECT_NE(second.body.find("<link rel=\"canonical\" href=\"https://www.example.test/case-studies?page=2\">"),
-            std::string::npos);
+  EXPECT_NE(
+      second.body.find("<link rel=\"canonical\" href=\"https://www.example.test/case-studies?page=2\">"),
+      std::string::npos);
   EXPECT_EQ(get("/case-studies?page=3").status, 404);
 
   const auto filtered = get("/case-studies?industry=Automotive&page=2");
@@ -599,7 +621,8 @@ TEST_F(SitePagesTest, SitemapListsEveryPageWithAbsoluteUrlsAndNoFilterViews) {
   const std::string& xml = got.body;
   EXPECT_TRUE(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
   for (const auto& service : repository_.bundle.services) {
-    EXPECT_NE(xml.find("<loc>https://www.example.test/services/" + service.slug + "</loc>"), std::string::npos);
+    EXPECT_NE(xml.find("<loc>https://www.example.test/services/" + service.slug + "</loc>"),
+              std::string::npos);
   }
   for (const auto& study : repository_.bundle.case_studies) {
     EXPECT_NE(xml.find("<loc>https://www.example.test/case-studies/" + study.slug + "</loc><lastmod>" +
@@ -608,7 +631,8 @@ TEST_F(SitePagesTest, SitemapListsEveryPageWithAbsoluteUrlsAndNoFilterViews) {
   }
   for (const char* path : {"/", "/services", "/case-studies", "/impact", "/impact/jobs-in-mudhol", "/about",
                            "/privacy", "/contact", "/demo", "/quote"}) {
-    EXPECT_NE(xml.find(std::string("<loc>https://www.example.test") + path + "</loc>"), std::string::npos) << path;
+    EXPECT_NE(xml.find(std::string("<loc>https://www.example.test") + path + "</loc>"), std::string::npos)
+        << path;
   }
   EXPECT_EQ(xml.find('?', xml.find("<urlset")), std::string::npos) << "no filter views";
   EXPECT_EQ(xml.find("robots.txt"), std::string::npos);
@@ -630,7 +654,8 @@ TEST_F(SitePagesTest, PublicPathsAreUniqueAndAllRender) {
   EXPECT_EQ(paths.front(), "/");
   for (const char* expected :
        {"/case-studies?industry=Retail%20%26%20E-commerce", "/case-studies?service=content-moderation",
-        "/impact?category=rural-employment", "/quote?service=data-annotation", "/sitemap.xml", "/robots.txt"}) {
+        "/impact?category=rural-employment", "/quote?service=data-annotation", "/sitemap.xml",
+        "/robots.txt"}) {
     EXPECT_NE(std::find(paths.begin(), paths.end(), expected), paths.end()) << expected;
   }
   for (const auto& path : paths) EXPECT_EQ(get(path).status, 200) << path;

@@ -1,29 +1,29 @@
 #include "web/templates.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace iv::web {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path source_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path(); }
+fs::path source_dir() {
+  return fs::path(__FILE__).parent_path().parent_path().parent_path();
+}
 
 // A fresh directory of templates per test, removed afterwards.
 class TemplatesTest : public ::testing::Test {
  protected:
   TemplatesTest() {
-    dir_ = fs::temp_directory_path() /
-           ("iv-templates-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("iv-templates-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -51,8 +51,8 @@ TEST_F(TemplatesTest, EscapesDoubleBracesAndKeepsTripleBraces) {
 TEST_F(TemplatesTest, ConvertsJsonTypes) {
   write("types", "{{count}}|{{ratio}}|{{big}}|{{#yes}}Y{{/yes}}{{^no}}N{{/no}}{{^nothing}}-{{/nothing}}");
   const TemplateEngine engine(dir_);
-  const boost::json::object context{{"count", 42},         {"ratio", 0.5}, {"big", 18446744073709551615ULL},
-                                    {"yes", true},         {"no", false},  {"nothing", nullptr}};
+  const boost::json::object context{{"count", 42}, {"ratio", 0.5}, {"big", 18446744073709551615ULL},
+                                    {"yes", true}, {"no", false},  {"nothing", nullptr}};
   EXPECT_EQ(engine.render("types", context), "42|0.5|18446744073709551615|YN-");
 }
 
@@ -77,12 +77,14 @@ TEST_F(TemplatesTest, DottedNamesResolveFromTheFirstPartOnly) {
 
 TEST_F(TemplatesTest, IncludesPartialsByPathWithTheCallersContext) {
   write("partials/greeting", "Hello {{name}}");
-  write("pages/home", "<h1>{{> partials/greeting}}</h1>{{#people}}<li>{{> partials/greeting}}</li>{{/people}}");
+  write("pages/home",
+        "<h1>{{> partials/greeting}}</h1>{{#people}}<li>{{> partials/greeting}}</li>{{/people}}");
   const TemplateEngine engine(dir_);
-  const boost::json::object context{
-      {"name", "<World>"},
-      {"people", boost::json::array{boost::json::object{{"name", "Asha"}}, boost::json::object{{"name", "Ravi"}}}}};
-  EXPECT_EQ(engine.render("pages/home", context), "<h1>Hello &lt;World&gt;</h1><li>Hello Asha</li><li>Hello Ravi</li>");
+  const boost::json::object context{{"name", "<World>"},
+                                    {"people", boost::json::array{boost::json::object{{"name", "Asha"}},
+                                                                  boost::json::object{{"name", "Ravi"}}}}};
+  EXPECT_EQ(engine.render("pages/home", context),
+            "<h1>Hello &lt;World&gt;</h1><li>Hello Asha</li><li>Hello Ravi</li>");
   EXPECT_TRUE(engine.contains("partials/greeting"));
   EXPECT_EQ(engine.names(), (std::vector<std::string>{"pages/home", "partials/greeting"}));
 }
@@ -131,10 +133,10 @@ TEST_F(TemplatesTest, IgnoresOtherFilesAndFailsOnMissingDirectory) {
 
 TEST(ProjectTemplates, AllParseAndEveryPageTemplateExists) {
   const TemplateEngine engine(source_dir() / "templates");
-  for (const char* name : {"partials/head", "partials/header", "partials/footer", "pages/home", "pages/services",
-                           "pages/service", "pages/case-studies", "pages/case-study", "pages/impact",
-                           "pages/impact-story", "pages/about", "pages/text", "pages/lead-form",
-                           "pages/not-found", "pages/server-error", "icons/default"}) {
+  for (const char* name : {"partials/head", "partials/header", "partials/footer", "pages/home",
+                           "pages/services", "pages/service", "pages/case-studies", "pages/case-study",
+                           "pages/impact", "pages/impact-story", "pages/about", "pages/text",
+                           "pages/lead-form", "pages/not-found", "pages/server-error", "icons/default"}) {
     EXPECT_TRUE(engine.contains(name)) << name;
   }
   for (const char* icon : {"annotation", "curation", "document", "model", "moderation", "transformation"}) {

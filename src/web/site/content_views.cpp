@@ -29,7 +29,8 @@ boost::json::array industry_links(const std::vector<std::string>& industries) {
 void add_headline_figure(boost::json::object& card, const std::vector<content::Figure>& figures) {
   card["has_headline"] = !figures.empty();
   if (!figures.empty()) {
-    card["headline"] = boost::json::object{{"value", figures.front().value}, {"label", figures.front().label}};
+    card["headline"] =
+        boost::json::object{{"value", figures.front().value}, {"label", figures.front().label}};
   }
 }
 
@@ -38,13 +39,20 @@ void add_headline_figure(boost::json::object& card, const std::vector<content::F
 boost::json::array figures_view(const std::vector<content::Figure>& figures) {
   boost::json::array out;
   out.reserve(figures.size());
-  for (const auto& figure : figures) out.push_back(boost::json::object{{"value", figure.value}, {"label", figure.label}});
+  for (const auto& figure : figures)
+    out.push_back(boost::json::object{{"value", figure.value}, {"label", figure.label}});
   return out;
 }
 
-std::string service_path(std::string_view slug) { return "/services/" + std::string(slug); }
-std::string case_study_path(std::string_view slug) { return "/case-studies/" + std::string(slug); }
-std::string impact_path(std::string_view slug) { return "/impact/" + std::string(slug); }
+std::string service_path(std::string_view slug) {
+  return "/services/" + std::string(slug);
+}
+std::string case_study_path(std::string_view slug) {
+  return "/case-studies/" + std::string(slug);
+}
+std::string impact_path(std::string_view slug) {
+  return "/impact/" + std::string(slug);
+}
 
 boost::json::object service_card_view(const content::Service& service, std::string icon_svg) {
   return {{"slug", service.slug},
@@ -74,14 +82,11 @@ boost::json::object service_detail_view(const content::Service& service, std::st
 }
 
 boost::json::object case_study_card_view(const content::CaseStudy& study) {
-  boost::json::object card{{"slug", study.slug},
-                           {"url", case_study_path(study.slug)},
-                           {"title", study.title},
-                           {"summary", study.summary},
-                           {"client", study.client},
-                           {"industry", study.industry},
-                           {"published", study.published},
-                           {"published_text", readable_date(study.published)}};
+  boost::json::object card{
+      {"slug", study.slug},           {"url", case_study_path(study.slug)},
+      {"title", study.title},         {"summary", study.summary},
+      {"client", study.client},       {"industry", study.industry},
+      {"published", study.published}, {"published_text", readable_date(study.published)}};
   add_headline_figure(card, study.results);
   return card;
 }
@@ -156,7 +161,8 @@ std::string impact_category_label(std::string_view category) {
   for (char& c : label) {
     if (c == '-') c = ' ';
   }
-  if (!label.empty() && label[0] >= 'a' && label[0] <= 'z') label[0] = static_cast<char>(label[0] - 'a' + 'A');
+  if (!label.empty() && label[0] >= 'a' && label[0] <= 'z')
+    label[0] = static_cast<char>(label[0] - 'a' + 'A');
   return label;
 }
 

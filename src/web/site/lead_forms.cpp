@@ -35,8 +35,8 @@ std::vector<Choice> company_sizes() {
 }
 
 std::vector<Choice> data_types() {
-  return {{"images", "Images"},       {"video", "Video"},          {"text", "Text"},
-          {"documents", "Documents"}, {"audio", "Audio"},          {"lidar", "LiDAR / 3D point clouds"},
+  return {{"images", "Images"},        {"video", "Video"},         {"text", "Text"},
+          {"documents", "Documents"},  {"audio", "Audio"},         {"lidar", "LiDAR / 3D point clouds"},
           {"tabular", "Tabular data"}, {"mixed", "Mixed or other"}};
 }
 
@@ -64,45 +64,74 @@ std::vector<Choice> service_choices(const std::vector<content::Service>& service
 
 // Fields every form opens with: who is asking.
 std::vector<FieldSpec> contact_details(bool company_required) {
-  return {{.name = "name", .label = "Full name", .autocomplete = "name", .required = true},
-          {.name = "email", .label = "Work email", .control = Control::email, .autocomplete = "email",
-           .required = true},
-          {.name = "company", .label = "Company", .autocomplete = "organization", .required = company_required},
-          {.name = "phone", .label = "Phone", .control = Control::tel, .autocomplete = "tel",
-           .hint = "Include the country code, for example +44 20 7946 0000."}};
+  return {
+      {.name = "name", .label = "Full name", .autocomplete = "name", .required = true},
+      {.name = "email",
+       .label = "Work email",
+       .control = Control::email,
+       .autocomplete = "email",
+       .required = true},
+      {.name = "company", .label = "Company", .autocomplete = "organization", .required = company_required},
+      {.name = "phone",
+       .label = "Phone",
+       .control = Control::tel,
+       .autocomplete = "tel",
+       .hint = "Include the country code, for example +44 20 7946 0000."}};
 }
 
 std::vector<FieldSpec> field_specs(LeadFormKind kind, const std::vector<content::Service>& services) {
   std::vector<FieldSpec> fields = contact_details(kind != LeadFormKind::contact);
   switch (kind) {
     case LeadFormKind::contact:
-      fields.push_back({.name = "message", .label = "How can we help?", .control = Control::textarea,
-                        .required = true, .wide = true});
+      fields.push_back({.name = "message",
+                        .label = "How can we help?",
+                        .control = Control::textarea,
+                        .required = true,
+                        .wide = true});
       break;
     case LeadFormKind::demo:
-      fields.push_back({.name = "company_size", .label = "Company size", .control = Control::select,
+      fields.push_back({.name = "company_size",
+                        .label = "Company size",
+                        .control = Control::select,
                         .choices = company_sizes()});
-      fields.push_back({.name = "preferred_dates", .label = "Preferred dates and times",
+      fields.push_back({.name = "preferred_dates",
+                        .label = "Preferred dates and times",
                         .hint = "For example: Tuesday or Thursday mornings, UK time."});
-      fields.push_back({.name = "services", .label = "Which services would you like to see?",
-                        .control = Control::checkboxes, .wide = true, .choices = service_choices(services)});
-      fields.push_back({.name = "message", .label = "What would you like the demo to cover?",
-                        .control = Control::textarea, .wide = true});
+      fields.push_back({.name = "services",
+                        .label = "Which services would you like to see?",
+                        .control = Control::checkboxes,
+                        .wide = true,
+                        .choices = service_choices(services)});
+      fields.push_back({.name = "message",
+                        .label = "What would you like the demo to cover?",
+                        .control = Control::textarea,
+                        .wide = true});
       break;
     case LeadFormKind::quote:
-      fields.push_back({.name = "services", .label = "Services you need", .control = Control::checkboxes,
-                        .wide = true, .choices = service_choices(services)});
-      fields.push_back({.name = "data_type", .label = "Type of data", .control = Control::select,
-                        .choices = data_types()});
-      fields.push_back({.name = "data_volume", .label = "Data volume",
-                        .hint = "For example: 200,000 images, or 5,000 documents a month."});
-      fields.push_back({.name = "timeline", .label = "Timeline", .control = Control::select,
-                        .choices = timelines()});
-      fields.push_back({.name = "budget_range", .label = "Budget range", .control = Control::select,
-                        .choices = budget_ranges()});
-      fields.push_back({.name = "message", .label = "Project details", .control = Control::textarea,
+      fields.push_back({.name = "services",
+                        .label = "Services you need",
+                        .control = Control::checkboxes,
                         .wide = true,
-                        .hint = "Tell us about your use case, quality targets and any tools you already use."});
+                        .choices = service_choices(services)});
+      fields.push_back({.name = "data_type",
+                        .label = "Type of data",
+                        .control = Control::select,
+                        .choices = data_types()});
+      fields.push_back({.name = "data_volume",
+                        .label = "Data volume",
+                        .hint = "For example: 200,000 images, or 5,000 documents a month."});
+      fields.push_back(
+          {.name = "timeline", .label = "Timeline", .control = Control::select, .choices = timelines()});
+      fields.push_back({.name = "budget_range",
+                        .label = "Budget range",
+                        .control = Control::select,
+                        .choices = budget_ranges()});
+      fields.push_back(
+          {.name = "message",
+           .label = "Project details",
+           .control = Control::textarea,
+           .wide = true,
+           .hint = "Tell us about your use case, quality targets and any tools you already use."});
       fields.push_back({.name = "upload_id", .label = "Sample dataset", .control = Control::hidden});
       break;
   }
@@ -111,10 +140,14 @@ std::vector<FieldSpec> field_specs(LeadFormKind kind, const std::vector<content:
 
 std::string_view input_type(Control control) {
   switch (control) {
-    case Control::email: return "email";
-    case Control::tel: return "tel";
-    case Control::hidden: return "hidden";
-    default: return "text";
+    case Control::email:
+      return "email";
+    case Control::tel:
+      return "tel";
+    case Control::hidden:
+      return "hidden";
+    default:
+      return "text";
   }
 }
 
@@ -129,8 +162,9 @@ bool is_selected(const boost::json::object& values, std::string_view name, std::
   if (value->is_string()) return value->get_string() == choice;
   if (value->is_array()) {
     const auto& items = value->get_array();
-    return std::any_of(items.begin(), items.end(),
-                       [&](const boost::json::value& item) { return item.is_string() && item.get_string() == choice; });
+    return std::any_of(items.begin(), items.end(), [&](const boost::json::value& item) {
+      return item.is_string() && item.get_string() == choice;
+    });
   }
   return false;
 }

@@ -29,7 +29,8 @@ boost::json::object pagination_view(int current, int pages, const std::function<
   if (current < pages) view["next_url"] = url_for(current + 1);
   boost::json::array links;
   for (int number = 1; number <= pages; ++number) {
-    links.push_back(boost::json::object{{"number", number}, {"url", url_for(number)}, {"current", number == current}});
+    links.push_back(
+        boost::json::object{{"number", number}, {"url", url_for(number)}, {"current", number == current}});
   }
   view["pages"] = std::move(links);
   return view;

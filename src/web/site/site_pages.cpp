@@ -1,10 +1,8 @@
 #include "web/site/site_pages.h"
 
 #include <algorithm>
-#include <chrono>
-#include <exception>
-#include <map>
-#include <stdexcept>
+#include <optional>
+#include <string>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -13,53 +11,17 @@
 #include "web/site/crawler_files.h"
 #include "web/site/lead_forms.h"
 #include "web/site/pagination.h"
+#include "web/site/site_common.h"
+
+// Routes and the page builders: each turns content into a PageView (template
+// name, <head> facts and page data). Layout and error pages: site_layout.cpp;
+// the list of public paths and the sitemap: site_paths.cpp.
 
 namespace iv::web {
 namespace {
 
 using boost::json::array;
 using boost::json::object;
-
-constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
-constexpr std::string_view kPageCacheControl = "public, max-age=60, stale-while-revalidate=600";
-constexpr std::string_view kTitleSeparator = " — ";
-constexpr int kCaseStudiesPerPage = 12;
-constexpr int kImpactStoriesPerPage = 12;
-constexpr int kAllItems = 1000;  // "every item" for lists that are never long (services)
-
-struct NavItem {
-  std::string_view label;
-  std::string_view path;
-};
-constexpr NavItem kMainNav[] = {{"Services", "/services"},
-                                {"Case studies", "/case-studies"},
-                                {"Impact", "/impact"},
-                                {"About", "/about"},
-                                {"Contact", "/contact"}};
-
-Response html_response(int status, std::string body, std::string_view cache_control) {
-  Response response;
-  response.status = status;
-  response.headers = {{"Content-Type", std::string(kHtmlType)}, {"Cache-Control", std::string(cache_control)}};
-  response.body = std::move(body);
-  return response;
-}
-
-// "page" for the current page itself, "true" inside its section (a service
-// under Services), nothing elsewhere.
-std::string aria_current_for(std::string_view item_path, std::string_view request_path) {
-  if (request_path == item_path) return "page";
-  if (request_path.starts_with(item_path) && request_path.size() > item_path.size() &&
-      request_path[item_path.size()] == '/') {
-    return "true";
-  }
-  return {};
-}
-
-int current_year() {
-  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  return static_cast<int>(std::chrono::year_month_day(today).year());
-}
 
 // Reads a query filter: absent or empty means "no filter".
 std::optional<std::string> filter_value(const Request& request, std::string_view name) {
@@ -70,19 +32,6 @@ std::optional<std::string> filter_value(const Request& request, std::string_view
 
 bool contains(const std::vector<std::string>& items, std::string_view value) {
   return std::find(items.begin(), items.end(), value) != items.end();
-}
-
-// "/case-studies" + {{"industry", "Retail & E-commerce"}, {"page", "2"}} -> "/case-studies?industry=Retail%20%26%20E-commerce&page=2"
-std::string with_query(std::string_view path, const std::vector<std::pair<std::string, std::string>>& params) {
-  std::string url(path);
-  char separator = '?';
-  for (const auto& [name, value] : params) {
-    if (value.empty()) continue;
-    url += separator;
-    url += name + "=" + percent_encode(value);
-    separator = '&';
-  }
-  return url;
 }
 
 std::string count_text(std::int64_t count, std::string_view singular, std::string_view plural) {
@@ -98,7 +47,8 @@ object page_data(const content::Page& page) {
 }
 
 // Copies a list of {value, label} (or {year, text}) objects from page data, keeping only string fields.
-array string_records(const object& data, std::string_view key, std::initializer_list<std::string_view> fields) {
+array string_records(const object& data, std::string_view key,
+                     std::initializer_list<std::string_view> fields) {
   array out;
   const auto* list = data.if_contains(key);
   if (list == nullptr || !list->is_array()) return out;
@@ -121,8 +71,8 @@ std::string string_field(const object& data, std::string_view key, std::string_v
 
 }  // namespace
 
-SitePages::SitePages(SiteSettings settings, content::ContentRepository& content, const TemplateEngine& templates,
-                     const StaticAssets& assets)
+SitePages::SitePages(SiteSettings settings, content::ContentRepository& content,
+                     const TemplateEngine& templates, const StaticAssets& assets)
     : settings_(std::move(settings)), content_(content), templates_(templates) {
   asset_urls_ = {{"css", assets.url("css/site.css")},
                  {"js", assets.url("js/site.js")},
@@ -144,20 +94,24 @@ void SitePages::register_routes(Router& router) {
     };
   };
   const auto options = [](std::vector<std::string> query_params = {}) {
-    return RouteOptions{.cacheable = true, .query_params = std::move(query_params), .kind = RouteOptions::Kind::html};
+    return RouteOptions{
+        .cacheable = true, .query_params = std::move(query_params), .kind = RouteOptions::Kind::html};
   };
-  router.add(Method::get, "/", page([this](const Request&, const RouteParams&) { return home_page(); }), options());
+  router.add(Method::get, "/", page([this](const Request&, const RouteParams&) { return home_page(); }),
+             options());
   router.add(Method::get, "/services",
              page([this](const Request&, const RouteParams&) { return services_page(); }), options());
   router.add(Method::get, "/services/{slug}",
-             page([this](const Request&, const RouteParams& p) { return service_page(p.get("slug")); }), options());
+             page([this](const Request&, const RouteParams& p) { return service_page(p.get("slug")); }),
+             options());
   router.add(Method::get, "/case-studies",
              page([this](const Request& r, const RouteParams&) { return case_studies_page(r); }),
              options({"industry", "service", "page"}));
   router.add(Method::get, "/case-studies/{slug}",
              page([this](const Request&, const RouteParams& p) { return case_study_page(p.get("slug")); }),
              options());
-  router.add(Method::get, "/impact", page([this](const Request& r, const RouteParams&) { return impact_list_page(r); }),
+  router.add(Method::get, "/impact",
+             page([this](const Request& r, const RouteParams&) { return impact_list_page(r); }),
              options({"category", "page"}));
   router.add(Method::get, "/impact/{slug}",
              page([this](const Request&, const RouteParams& p) { return impact_story_page(p.get("slug")); }),
@@ -174,11 +128,12 @@ void SitePages::register_routes(Router& router) {
                options(kind == "quote" ? std::vector<std::string>{"service"} : std::vector<std::string>{}));
   }
   const RouteOptions plain{.cacheable = true, .kind = RouteOptions::Kind::plain};
-  router.add(Method::get, "/sitemap.xml", [this](const Request&, const RouteParams&) { return sitemap(); }, plain);
+  router.add(
+      Method::get, "/sitemap.xml", [this](const Request&, const RouteParams&) { return sitemap(); }, plain);
   router.add(
       Method::get, "/robots.txt",
       [this](const Request&, const RouteParams&) {
-        return plain_text("text/plain; charset=utf-8", site::robots_txt(settings_.base_url));
+        return site::text_response("text/plain; charset=utf-8", site::robots_txt(settings_.base_url));
       },
       plain);
 }
@@ -190,7 +145,8 @@ SitePages::MaybePage SitePages::home_page() {
   const auto home = content_.find_page("home");
   const object data = home ? page_data(*home) : object{};
   array services;
-  for (const auto& service : all_services()) services.push_back(site::service_card_view(service, icon_svg(service.icon)));
+  for (const auto& service : all_services())
+    services.push_back(site::service_card_view(service, icon_svg(service.icon)));
   array case_studies;
   for (const auto& study : content_.list_case_studies({}, {.page = 1, .per_page = 3}).items) {
     case_studies.push_back(site::case_study_card_view(study));
@@ -199,34 +155,36 @@ SitePages::MaybePage SitePages::home_page() {
 
   PageView view{.template_name = "pages/home"};
   view.head.title = home ? home->title : "AI data services with social impact";
-  view.head.description =
-      home ? home->summary
-           : "AI training data, document processing and content moderation delivered by skilled teams in rural India.";
+  view.head.description = home ? home->summary
+                               : "AI training data, document processing and content moderation delivered by "
+                                 "skilled teams in rural India.";
   view.head.path = "/";
   const std::string clients_line = string_field(data, "clients_line", "");
-  view.data = {{"hero",
-                object{{"title", string_field(data, "hero_title", "Better AI data, built by rural India")},
-                       {"text", string_field(data, "hero_text", view.head.description)},
-                       {"has_clients_line", !clients_line.empty()},
-                       {"clients_line", clients_line}}},
-               {"services", std::move(services)},
-               {"has_figures", !figures.empty()},
-               {"figures", figures},
-               {"why_html", home ? home->body_html : std::string()},
-               {"has_why", home && !home->body_html.empty()},
-               {"has_case_studies", !case_studies.empty()},
-               {"case_studies", std::move(case_studies)}};
+  view.data = {
+      {"hero", object{{"title", string_field(data, "hero_title", "Better AI data, built by rural India")},
+                      {"text", string_field(data, "hero_text", view.head.description)},
+                      {"has_clients_line", !clients_line.empty()},
+                      {"clients_line", clients_line}}},
+      {"services", std::move(services)},
+      {"has_figures", !figures.empty()},
+      {"figures", figures},
+      {"why_html", home ? home->body_html : std::string()},
+      {"has_why", home && !home->body_html.empty()},
+      {"has_case_studies", !case_studies.empty()},
+      {"case_studies", std::move(case_studies)}};
   return view;
 }
 
 SitePages::MaybePage SitePages::services_page() {
   array cards;
-  for (const auto& service : all_services()) cards.push_back(site::service_card_view(service, icon_svg(service.icon)));
+  for (const auto& service : all_services())
+    cards.push_back(site::service_card_view(service, icon_svg(service.icon)));
   PageView view{.template_name = "pages/services"};
   view.head = {.title = "Services",
-               .description = "Data annotation, data curation, document digitisation, model training support, "
-                              "content moderation and digital transformation from IndiVillage's impact-sourcing "
-                              "centres in rural India.",
+               .description =
+                   "Data annotation, data curation, document digitisation, model training support, "
+                   "content moderation and digital transformation from IndiVillage's impact-sourcing "
+                   "centres in rural India.",
                .path = "/services"};
   view.data = {{"services", std::move(cards)}};
   return view;
@@ -236,7 +194,8 @@ SitePages::MaybePage SitePages::service_page(std::string_view slug) {
   const auto service = content_.find_service(slug);
   if (!service) return std::nullopt;
   array related;
-  for (const auto& study : content_.list_case_studies({.service = service->slug}, {.page = 1, .per_page = 3}).items) {
+  for (const auto& study :
+       content_.list_case_studies({.service = service->slug}, {.page = 1, .per_page = 3}).items) {
     related.push_back(site::case_study_card_view(study));
   }
   const std::string path = site::service_path(service->slug);
@@ -245,9 +204,11 @@ SitePages::MaybePage SitePages::service_page(std::string_view slug) {
                .description = service->summary,
                .path = path,
                .breadcrumbs = {{"Home", "/"}, {"Services", "/services"}, {service->title, path}}};
-  view.head.structured_data.push_back(site::service_data(
-      {.name = service->title, .description = service->summary, .url = absolute(path), .audiences = service->industries},
-      organization_));
+  view.head.structured_data.push_back(site::service_data({.name = service->title,
+                                                          .description = service->summary,
+                                                          .url = absolute(path),
+                                                          .audiences = service->industries},
+                                                         organization_));
   view.data = {{"service", site::service_detail_view(*service, icon_svg(service->icon))},
                {"aside", object{{"quote_url", "/quote?service=" + percent_encode(service->slug)},
                                 {"has_topic", true},
@@ -264,13 +225,15 @@ SitePages::MaybePage SitePages::case_studies_page(const Request& request) {
   const auto industries = content_.case_study_industries();
   const auto services = all_services();
   if (!page_number || (industry && !contains(industries, *industry))) return std::nullopt;
-  const auto service = std::find_if(services.begin(), services.end(),
-                                    [&](const content::Service& s) { return service_slug && s.slug == *service_slug; });
+  const auto service = std::find_if(services.begin(), services.end(), [&](const content::Service& s) {
+    return service_slug && s.slug == *service_slug;
+  });
   if (service_slug && service == services.end()) return std::nullopt;
 
-  const auto result = content_.list_case_studies({.industry = industry, .service = service_slug},
-                                                 {.page = *page_number, .per_page = kCaseStudiesPerPage});
-  const int pages = site::page_count(result.total, kCaseStudiesPerPage);
+  const auto result =
+      content_.list_case_studies({.industry = industry, .service = service_slug},
+                                 {.page = *page_number, .per_page = site::kCaseStudiesPerPage});
+  const int pages = site::page_count(result.total, site::kCaseStudiesPerPage);
   if (*page_number > pages) return std::nullopt;
 
   array industry_options;
@@ -279,7 +242,8 @@ SitePages::MaybePage SitePages::case_studies_page(const Request& request) {
   }
   array service_options;
   for (const auto& s : services) {
-    service_options.push_back(object{{"value", s.slug}, {"label", s.title}, {"selected", service_slug == s.slug}});
+    service_options.push_back(
+        object{{"value", s.slug}, {"label", s.title}, {"selected", service_slug == s.slug}});
   }
   std::string summary = count_text(result.total, "case study", "case studies");
   if (industry) summary += " in " + *industry;
@@ -290,17 +254,19 @@ SitePages::MaybePage SitePages::case_studies_page(const Request& request) {
   const std::string filter_industry = industry.value_or("");
   const std::string filter_service = service_slug.value_or("");
   const auto url_for = [&](int number) {
-    return with_query("/case-studies", {{"industry", filter_industry},
-                                        {"service", filter_service},
-                                        {"page", number > 1 ? std::to_string(number) : ""}});
+    return site::with_query("/case-studies", {{"industry", filter_industry},
+                                              {"service", filter_service},
+                                              {"page", number > 1 ? std::to_string(number) : ""}});
   };
   const bool filtered = industry || service_slug;
 
   PageView view{.template_name = "pages/case-studies"};
-  view.head = {.title = *page_number > 1 ? "Case studies (page " + std::to_string(*page_number) + ")" : "Case studies",
-               .description = "How IndiVillage's teams in rural India deliver measurable results for AI, data and "
-                              "operations programmes across industries.",
-               .path = filtered ? "/case-studies" : url_for(*page_number)};
+  view.head = {
+      .title = *page_number > 1 ? "Case studies (page " + std::to_string(*page_number) + ")" : "Case studies",
+      .description =
+          "How IndiVillage's teams in rural India deliver measurable results for AI, data and "
+          "operations programmes across industries.",
+      .path = filtered ? "/case-studies" : url_for(*page_number)};
   view.data = {{"filters", object{{"industries", std::move(industry_options)},
                                   {"services", std::move(service_options)},
                                   {"active", filtered},
@@ -339,30 +305,32 @@ SitePages::MaybePage SitePages::impact_list_page(const Request& request) {
   const auto page_number = site::parse_page_number(request.query.get("page"));
   const auto categories = content_.impact_categories();
   if (!page_number || (category && !contains(categories, *category))) return std::nullopt;
-  const auto result =
-      content_.list_impact_stories({.category = category}, {.page = *page_number, .per_page = kImpactStoriesPerPage});
-  const int pages = site::page_count(result.total, kImpactStoriesPerPage);
+  const auto result = content_.list_impact_stories(
+      {.category = category}, {.page = *page_number, .per_page = site::kImpactStoriesPerPage});
+  const int pages = site::page_count(result.total, site::kImpactStoriesPerPage);
   if (*page_number > pages) return std::nullopt;
 
   array category_links{object{{"label", "All stories"}, {"url", "/impact"}, {"current", !category}}};
   for (const auto& name : categories) {
     category_links.push_back(object{{"label", site::impact_category_label(name)},
-                                    {"url", with_query("/impact", {{"category", name}})},
+                                    {"url", site::with_query("/impact", {{"category", name}})},
                                     {"current", category == name}});
   }
   array cards;
   for (const auto& story : result.items) cards.push_back(site::impact_card_view(story));
   const std::string filter_category = category.value_or("");
   const auto url_for = [&](int number) {
-    return with_query("/impact", {{"category", filter_category}, {"page", number > 1 ? std::to_string(number) : ""}});
+    return site::with_query(
+        "/impact", {{"category", filter_category}, {"page", number > 1 ? std::to_string(number) : ""}});
   };
   std::string summary = count_text(result.total, "story", "stories");
   if (category) summary += " about " + site::impact_category_label(*category);
 
   PageView view{.template_name = "pages/impact"};
   view.head = {.title = *page_number > 1 ? "Impact (page " + std::to_string(*page_number) + ")" : "Impact",
-               .description = "Stories from IndiVillage's centres in rural India: jobs close to home, women in "
-                              "technology, skills training and community programmes.",
+               .description =
+                   "Stories from IndiVillage's centres in rural India: jobs close to home, women in "
+                   "technology, skills training and community programmes.",
                .path = category ? "/impact" : url_for(*page_number)};
   view.data = {{"categories", std::move(category_links)},
                {"result_summary", summary},
@@ -427,15 +395,19 @@ SitePages::MaybePage SitePages::lead_form_page(std::string_view kind_name, const
     std::string_view title, description;
   };
   static constexpr Copy kCopy[] = {
-      {"Contact us", "Questions about our services, partnerships or careers? Write to the IndiVillage team and we "
-                     "will reply within one business day."},
-      {"Request a demo", "See how IndiVillage teams annotate, curate and process data in a live walkthrough shaped "
-                         "around your use case."},
-      {"Get a quote", "Tell us about your data and your goals, and we will send a scoped proposal with pricing, "
-                      "usually within two business days."}};
+      {"Contact us",
+       "Questions about our services, partnerships or careers? Write to the IndiVillage team and we "
+       "will reply within one business day."},
+      {"Request a demo",
+       "See how IndiVillage teams annotate, curate and process data in a live walkthrough shaped "
+       "around your use case."},
+      {"Get a quote",
+       "Tell us about your data and your goals, and we will send a scoped proposal with pricing, "
+       "usually within two business days."}};
   const Copy& copy = kCopy[static_cast<std::size_t>(*kind)];
   PageView view{.template_name = "pages/lead-form"};
-  view.head = {.title = std::string(copy.title), .description = std::string(copy.description),
+  view.head = {.title = std::string(copy.title),
+               .description = std::string(copy.description),
                .path = "/" + std::string(kind_name)};
   view.data = {{"intro", object{{"title", copy.title}, {"text", copy.description}}},
                {"form", site::lead_form_view(*kind, services, values, {})},
@@ -445,180 +417,8 @@ SitePages::MaybePage SitePages::lead_form_page(std::string_view kind_name, const
   return view;
 }
 
-// ---------------------------------------------------------------------------
-// Error pages
-
-Response SitePages::not_found_page(const Request& request) {
-  PageView view{.template_name = "pages/not-found"};
-  view.head = {.title = "Page not found",
-               .description = "The page you asked for does not exist. Find our services, case studies and impact "
-                              "stories from here.",
-               .noindex = true};
-  return html_response(404, render_layout(view, request.path), kPageCacheControl);
-}
-
-Response SitePages::server_error_page(const Request& request) {
-  PageView view{.template_name = "pages/server-error"};
-  view.head = {.title = "Something went wrong",
-               .description = "An unexpected error stopped this page from loading.",
-               .noindex = true};
-  try {
-    return html_response(500, render_layout(view, request.path), "no-store");
-  } catch (const std::exception&) {
-    // The templates themselves failed; still answer with a readable page.
-    return html_response(500,
-                         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went "
-                         "wrong — " +
-                             settings_.site_name +
-                             "</title></head><body><main><h1>Something went wrong</h1><p>Please try again in a "
-                             "moment, or go to the <a href=\"/\">home page</a>.</p></main></body></html>",
-                         "no-store");
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Paths, sitemap, robots
-
-std::vector<std::string> SitePages::public_paths() {
-  std::vector<std::string> paths = {"/", "/services"};
-  const auto services = all_services();
-  for (const auto& service : services) paths.push_back(site::service_path(service.slug));
-
-  // Every list view a visitor can reach through the filter form or links, with all its pages.
-  const auto add_list = [&](std::string_view base, const std::vector<std::pair<std::string, std::string>>& filter,
-                            std::int64_t total, int per_page) {
-    const int pages = site::page_count(total, per_page);
-    for (int number = 1; number <= pages; ++number) {
-      auto params = filter;
-      if (number > 1) params.emplace_back("page", std::to_string(number));
-      paths.push_back(with_query(base, params));
-    }
-  };
-  const auto all_studies = content_.list_case_studies({}, {.page = 1, .per_page = kAllItems});
-  add_list("/case-studies", {}, all_studies.total, kCaseStudiesPerPage);
-  for (const auto& industry : content_.case_study_industries()) {
-    add_list("/case-studies", {{"industry", industry}},
-             content_.list_case_studies({.industry = industry}, {.page = 1, .per_page = 1}).total, kCaseStudiesPerPage);
-  }
-  for (const auto& service : services) {
-    add_list("/case-studies", {{"service", service.slug}},
-             content_.list_case_studies({.service = service.slug}, {.page = 1, .per_page = 1}).total,
-             kCaseStudiesPerPage);
-  }
-  for (const auto& study : all_studies.items) paths.push_back(site::case_study_path(study.slug));
-
-  const auto all_stories = content_.list_impact_stories({}, {.page = 1, .per_page = kAllItems});
-  add_list("/impact", {}, all_stories.total, kImpactStoriesPerPage);
-  for (const auto& category : content_.impact_categories()) {
-    add_list("/impact", {{"category", category}},
-             content_.list_impact_stories({.category = category}, {.page = 1, .per_page = 1}).total,
-             kImpactStoriesPerPage);
-  }
-  for (const auto& story : all_stories.items) paths.push_back(site::impact_path(story.slug));
-
-  for (const std::string_view slug : {"about", "privacy"}) {
-    if (content_.find_page(slug)) paths.push_back("/" + std::string(slug));
-  }
-  for (const std::string_view form : {"/contact", "/demo", "/quote"}) paths.emplace_back(form);
-  for (const auto& service : services) paths.push_back(with_query("/quote", {{"service", service.slug}}));
-  paths.emplace_back("/sitemap.xml");
-  paths.emplace_back("/robots.txt");
-  return paths;
-}
-
-Response SitePages::sitemap() {
-  std::map<std::string, std::string, std::less<>> lastmod;
-  for (const auto& study : content_.list_case_studies({}, {.page = 1, .per_page = kAllItems}).items) {
-    lastmod[site::case_study_path(study.slug)] = study.published;
-  }
-  for (const auto& story : content_.list_impact_stories({}, {.page = 1, .per_page = kAllItems}).items) {
-    lastmod[site::impact_path(story.slug)] = story.published;
-  }
-  std::vector<site::SitemapEntry> entries;
-  for (const auto& path : public_paths()) {
-    // Filter views and the crawler files themselves are not pages to index.
-    if (path.find('?') != std::string::npos || path == "/sitemap.xml" || path == "/robots.txt") continue;
-    const auto date = lastmod.find(path);
-    entries.push_back({.url = absolute(path), .lastmod = date == lastmod.end() ? std::string() : date->second});
-  }
-  return plain_text("application/xml; charset=utf-8", site::sitemap_xml(entries));
-}
-
-Response SitePages::plain_text(std::string content_type, std::string body) const {
-  Response response;
-  response.headers = {{"Content-Type", std::move(content_type)}, {"Cache-Control", std::string(kPageCacheControl)}};
-  response.body = std::move(body);
-  return response;
-}
-
-// ---------------------------------------------------------------------------
-// Layout
-
-Response SitePages::render_page(const Request& request, const MaybePage& page) {
-  if (!page) return not_found_page(request);
-  return html_response(200, render_layout(*page, request.path), kPageCacheControl);
-}
-
-std::string SitePages::render_layout(const PageView& page, std::string_view request_path) const {
-  object context = layout_context(page.head, request_path);
-  for (const auto& item : page.data) context[item.key()] = item.value();
-  return templates_.render(page.template_name, context);
-}
-
-object SitePages::layout_context(const PageHead& head, std::string_view request_path) const {
-  const bool canonical = !head.path.empty();
-  object meta{{"title", head.title + std::string(kTitleSeparator) + settings_.site_name},
-              {"heading", head.title},
-              {"description", head.description},
-              {"has_canonical", canonical},
-              {"canonical", canonical ? absolute(head.path) : std::string()},
-              {"og_type", head.og_type},
-              {"og_image", og_image_url_},
-              {"noindex", head.noindex}};
-
-  array nav;
-  for (const auto& item : kMainNav) {
-    const std::string current = aria_current_for(item.path, request_path);
-    nav.push_back(object{{"label", item.label},
-                         {"url", item.path},
-                         {"has_current", !current.empty()},
-                         {"aria_current", current}});
-  }
-
-  array breadcrumbs;
-  std::vector<site::Crumb> absolute_trail;
-  for (std::size_t i = 0; i < head.breadcrumbs.size(); ++i) {
-    const auto& crumb = head.breadcrumbs[i];
-    breadcrumbs.push_back(
-        object{{"name", crumb.name}, {"url", crumb.url}, {"is_current", i + 1 == head.breadcrumbs.size()}});
-    absolute_trail.push_back({crumb.name, absolute(crumb.url)});
-  }
-
-  array json_ld{boost::json::string(site::script_json(site::organization_data(organization_)))};
-  for (const auto& block : head.structured_data) json_ld.emplace_back(site::script_json(block.as_object()));
-  if (!absolute_trail.empty()) json_ld.emplace_back(site::script_json(site::breadcrumb_data(absolute_trail)));
-
-  return {{"site", object{{"name", settings_.site_name},
-                          {"base_url", settings_.base_url},
-                          {"contact_email", settings_.contact_email},
-                          {"year", current_year()}}},
-          {"meta", std::move(meta)},
-          {"assets", asset_urls_},
-          {"nav", std::move(nav)},
-          {"is_home", request_path == "/"},
-          {"aside", object{{"quote_url", "/quote"}, {"has_topic", false}}},
-          {"has_breadcrumbs", !breadcrumbs.empty()},
-          {"breadcrumbs", std::move(breadcrumbs)},
-          {"json_ld", std::move(json_ld)}};
-}
-
-std::string SitePages::icon_svg(std::string_view icon) const {
-  const std::string name = "icons/" + std::string(icon);
-  return templates_.render(templates_.contains(name) ? name : "icons/default", {});
-}
-
 std::vector<content::Service> SitePages::all_services() {
-  return content_.list_services({}, {.page = 1, .per_page = kAllItems}).items;
+  return content_.list_services({}, {.page = 1, .per_page = site::kAllItems}).items;
 }
 
 }  // namespace iv::web

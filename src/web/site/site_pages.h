@@ -27,7 +27,8 @@
 namespace iv::web {
 
 struct SiteSettings {
-  std::string base_url = "http://127.0.0.1:8080";  // absolute origin for canonical/OG/sitemap, no trailing slash
+  std::string base_url =
+      "http://127.0.0.1:8080";  // absolute origin for canonical/OG/sitemap, no trailing slash
   std::string site_name = "IndiVillage";
   std::string contact_email = "hello@indivillage.com";
 };
@@ -86,7 +87,6 @@ class SitePages {
   Response render_page(const Request& request, const MaybePage& page);
   std::string render_layout(const PageView& page, std::string_view request_path) const;
   boost::json::object layout_context(const PageHead& head, std::string_view request_path) const;
-  Response plain_text(std::string content_type, std::string body) const;
   Response sitemap();
 
   std::string icon_svg(std::string_view icon) const;

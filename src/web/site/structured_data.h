@@ -37,7 +37,7 @@ struct ArticleFacts {
 struct ServiceFacts {
   std::string name;
   std::string description;
-  std::string url;  // absolute
+  std::string url;                     // absolute
   std::vector<std::string> audiences;  // industry names
 };
 
