@@ -239,6 +239,13 @@ TEST_F(SqliteTest, PoolUnderConcurrencyNeverLendsMoreThanItsSizeAndLosesNoWrites
   constexpr int kIncrements = 40;
   SqliteDatabase database(settings(kPool));
   database.lease()->execute_script("CREATE TABLE counter (n INTEGER); INSERT INTO counter (n) VALUES (0);");
+  {
+    // The pool lends distinct connections at once (whether the threads below
+    // overlap depends on the scheduler, so that is not asserted).
+    auto a = database.lease();
+    auto b = database.lease();
+    EXPECT_NE(&*a, &*b);
+  }
   std::atomic<int> in_use{0};
   std::atomic<int> most_in_use{0};
   std::atomic<int> failures{0};
@@ -267,7 +274,6 @@ TEST_F(SqliteTest, PoolUnderConcurrencyNeverLendsMoreThanItsSizeAndLosesNoWrites
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_LE(most_in_use.load(), kPool);
-  EXPECT_GE(most_in_use.load(), 2);
   EXPECT_EQ(database.lease()->query("SELECT n FROM counter").at(0).integer(0), kThreads * kIncrements);
 }
 
