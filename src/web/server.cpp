@@ -19,6 +19,8 @@
 #include <vector>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -160,6 +162,8 @@ class Worker {
   // Status for a parsed head that cannot be served; 0 when it can.
   int status_for_head(const RequestReader& reader, Request& request);
   Response call_handler(Request& request);
+  // Suspends the connection (not the thread) until a deferred response arrives.
+  static asio::awaitable<Response> await_pending(std::shared_ptr<PendingResponse> pending);
   void assign_trace(const Request& request, bool headers_valid, Exchange& x);
   void build_head(std::string& head, const Response& response, std::size_t content_length, bool keep_alive,
                   int version, const Exchange& x);
@@ -410,6 +414,7 @@ asio::awaitable<void> Worker::serve(tcp::socket socket) {
     c.enter_until(Phase::handling, Clock::time_point::max());
     server_.in_flight.add(1);
     Response response = call_handler(request);
+    if (response.pending) response = co_await await_pending(std::move(response.pending));
     if (response.status < 200 || response.status > 599) response.status = 500;
     x.status = response.status;
     x.route = response.route;
@@ -506,6 +511,22 @@ int Worker::status_for_head(const RequestReader& reader, Request& request) {
     return 400;
   }
   return 0;
+}
+
+asio::awaitable<Response> Worker::await_pending(std::shared_ptr<PendingResponse> pending) {
+  auto executor = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      [pending = std::move(pending), executor](auto handler) {
+        // std::function needs a copyable callable; the completion handler is move-only.
+        auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
+        pending->on_ready([shared_handler, executor](Response response) {
+          // The producer may be any thread: resume the coroutine on its own I/O thread.
+          asio::post(executor, [shared_handler, response = std::move(response)]() mutable {
+            (*shared_handler)(std::move(response));
+          });
+        });
+      },
+      asio::use_awaitable);
 }
 
 Response Worker::call_handler(Request& request) {

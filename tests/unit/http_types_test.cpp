@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "web/http.h"
 #include "web/router.h"
 
@@ -99,6 +101,28 @@ TEST(Router, HeadUsesGetAndOtherMethodsReportAllowed) {
   const auto m = router.match(Method::del, "/about");
   EXPECT_EQ(m.route, nullptr);
   EXPECT_EQ(m.allowed_methods, (std::vector<Method>{Method::get, Method::post}));
+}
+
+TEST(PendingResponse, DeliversWhetherFulfilledBeforeOrAfterTheWaiterArrives) {
+  auto early = std::make_shared<PendingResponse>();
+  Response r;
+  r.status = 201;
+  early->fulfil(r);
+  int got = 0;
+  early->on_ready([&](Response response) { got = response.status; });
+  EXPECT_EQ(got, 201);
+
+  auto late = std::make_shared<PendingResponse>();
+  got = 0;
+  late->on_ready([&](Response response) { got = response.status; });
+  EXPECT_EQ(got, 0);
+  std::thread producer([&] {
+    Response done;
+    done.status = 303;
+    late->fulfil(done);
+  });
+  producer.join();
+  EXPECT_EQ(got, 303);
 }
 
 }  // namespace
