@@ -13,10 +13,10 @@ namespace iv::integrations {
 
 struct CrmError {
   enum class Kind {
-    transient,       // 5xx, timeout, connection: retry with backoff
-    rate_limited,    // 429: retry after `retry_after`
-    unauthorized,    // 401/403: wait for configuration to be fixed
-    permanent,       // 4xx on our data: dead letter
+    transient,     // 5xx, timeout, connection: retry with backoff
+    rate_limited,  // 429: retry after `retry_after`
+    unauthorized,  // 401/403: wait for configuration to be fixed
+    permanent,     // 4xx on our data: dead letter
   } kind = Kind::transient;
   std::string message;  // no personal data
   std::optional<std::chrono::seconds> retry_after;
@@ -33,10 +33,10 @@ struct CrmContact {
 };
 
 struct CrmDeal {
-  std::string name;       // "Quote request — ACME Corp"
+  std::string name;  // "Quote request — ACME Corp"
   std::string pipeline = "default";
   std::string stage = "appointmentscheduled";
-  std::string amount;     // optional, from the budget range
+  std::string amount;  // optional, from the budget range
   std::string description;
 };
 
@@ -47,10 +47,12 @@ class CrmClient {
   // Creates or updates the contact with this e-mail; returns the CRM contact id.
   virtual std::expected<std::string, CrmError> upsert_contact(const CrmContact& contact) = 0;
   // Creates a note on the contact unless one for `reference` exists; returns the note id.
-  virtual std::expected<std::string, CrmError> add_note(const std::string& contact_id, const std::string& reference,
+  virtual std::expected<std::string, CrmError> add_note(const std::string& contact_id,
+                                                        const std::string& reference,
                                                         const std::string& body_html) = 0;
   // Creates a deal associated with the contact unless one for `reference` exists; returns the deal id.
-  virtual std::expected<std::string, CrmError> create_deal(const std::string& contact_id, const std::string& reference,
+  virtual std::expected<std::string, CrmError> create_deal(const std::string& contact_id,
+                                                           const std::string& reference,
                                                            const CrmDeal& deal) = 0;
 };
 

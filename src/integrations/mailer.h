@@ -16,11 +16,13 @@ struct EmailMessage {
   EmailAddress from;
   std::vector<EmailAddress> to;
   std::vector<EmailAddress> reply_to;
-  std::string subject;     // single line; CR/LF are removed, never interpreted
+  std::string subject;  // single line; CR/LF are removed, never interpreted
   std::string text_body;
-  std::string html_body;   // optional; sent as multipart/alternative with the text
-  std::string message_id;  // "<id@domain>", deterministic per (submission, purpose) so duplicates can be recognised
-  std::vector<std::pair<std::string, std::string>> extra_headers;  // e.g. {"X-IndiVillage-Lead", id}; values sanitised
+  std::string html_body;  // optional; sent as multipart/alternative with the text
+  std::string
+      message_id;  // "<id@domain>", deterministic per (submission, purpose) so duplicates can be recognised
+  std::vector<std::pair<std::string, std::string>>
+      extra_headers;  // e.g. {"X-IndiVillage-Lead", id}; values sanitised
 };
 
 struct MailError {

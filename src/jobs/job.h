@@ -14,11 +14,12 @@ namespace iv::jobs {
 using Clock = std::chrono::system_clock;
 
 struct JobSpec {
-  std::string kind;             // handler name, e.g. "lead.hubspot", "lead.email.sales"
-  std::string payload_json = "{}";  // input; never personal data in clear (pass ids, the handler loads the rest)
+  std::string kind;  // handler name, e.g. "lead.hubspot", "lead.email.sales"
+  std::string payload_json =
+      "{}";  // input; never personal data in clear (pass ids, the handler loads the rest)
   // Jobs with the same non-empty key are enqueued once (e.g. "schedule:retention:2026-11-22").
   std::string dedupe_key;
-  Clock::time_point run_at{};   // not before; default: now
+  Clock::time_point run_at{};  // not before; default: now
   int max_attempts = 12;
 };
 
@@ -29,9 +30,9 @@ struct Job {
   // Progress a handler saved on earlier attempts (e.g. the CRM ids already
   // created), so a retry continues instead of repeating side effects.
   std::string state_json;
-  int attempt = 1;              // 1 on the first run
+  int attempt = 1;  // 1 on the first run
   int max_attempts = 12;
-  std::string lease_token;      // proves ownership when completing
+  std::string lease_token;  // proves ownership when completing
   Clock::time_point created_at;
 };
 
@@ -40,8 +41,8 @@ struct Done {
   std::string state_json;  // final state, kept for audit
 };
 struct Retry {
-  std::string error;                       // short, no personal data
-  std::string state_json;                  // progress so far
+  std::string error;                          // short, no personal data
+  std::string state_json;                     // progress so far
   std::optional<std::chrono::seconds> after;  // e.g. from Retry-After; default: backoff policy
 };
 struct Fail {

@@ -21,10 +21,10 @@ class SqlConnection;
 namespace iv::jobs {
 
 struct QueueStats {
-  std::int64_t ready = 0;     // runnable now
-  std::int64_t scheduled = 0; // waiting for run_at (retries, configuration waits)
-  std::int64_t running = 0;   // leased
-  std::int64_t dead = 0;      // dead letters
+  std::int64_t ready = 0;      // runnable now
+  std::int64_t scheduled = 0;  // waiting for run_at (retries, configuration waits)
+  std::int64_t running = 0;    // leased
+  std::int64_t dead = 0;       // dead letters
   std::int64_t done = 0;
 };
 
@@ -51,8 +51,10 @@ class JobQueue {
   virtual bool complete(const Job& job, const std::string& state_json) = 0;
   virtual bool retry(const Job& job, const std::string& error, const std::string& state_json,
                      Clock::time_point run_at) = 0;
-  virtual bool wait(const Job& job, const std::string& reason, Clock::time_point run_at) = 0;  // attempt not counted
-  virtual bool bury(const Job& job, const std::string& error, const std::string& state_json) = 0;  // dead letter
+  virtual bool wait(const Job& job, const std::string& reason,
+                    Clock::time_point run_at) = 0;  // attempt not counted
+  virtual bool bury(const Job& job, const std::string& error,
+                    const std::string& state_json) = 0;  // dead letter
 
   virtual QueueStats stats() = 0;
   // Stats per kind, for /metrics.

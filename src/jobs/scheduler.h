@@ -17,7 +17,7 @@ namespace iv::jobs {
 class JobQueue;
 
 struct ScheduledTask {
-  std::string kind;                  // job kind; its handler does the work
+  std::string kind;  // job kind; its handler does the work
   std::chrono::seconds every{86400};
   std::string payload_json = "{}";
 };

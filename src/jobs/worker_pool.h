@@ -49,7 +49,8 @@ struct WorkerPoolSettings {
 
 class WorkerPool {
  public:
-  WorkerPool(WorkerPoolSettings settings, JobQueue& queue, observe::Logger& logger, observe::MetricsRegistry& metrics);
+  WorkerPool(WorkerPoolSettings settings, JobQueue& queue, observe::Logger& logger,
+             observe::MetricsRegistry& metrics);
   ~WorkerPool();  // stops
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;

@@ -13,7 +13,9 @@ namespace {
 // Key of the shared 404 page; cannot collide with a target, which starts with '/'.
 constexpr std::string_view kNotFoundKey = "\x01not-found";
 
-bool is_api_path(std::string_view path) { return path.starts_with("/api/"); }
+bool is_api_path(std::string_view path) {
+  return path.starts_with("/api/");
+}
 
 std::string allow_header(const std::vector<Method>& allowed) {
   std::string out;
@@ -102,7 +104,8 @@ Response Dispatcher::handle(Request& request) {
     return dispatch(request);
   } catch (const std::exception& e) {
     handler_errors_.inc();
-    logger_.error("handler failed", {{"request_id", request.request_id}, {"path", request.path}, {"error", e.what()}});
+    logger_.error("handler failed",
+                  {{"request_id", request.request_id}, {"path", request.path}, {"error", e.what()}});
     return server_error(request);
   }
 }
@@ -182,9 +185,9 @@ Response Dispatcher::not_found(const Request& request) {
 Response Dispatcher::method_not_allowed(const Request& request, const std::vector<Method>& allowed) {
   Response response;
   if (is_api_path(request.path)) {
-    response = problem_response(405, "This resource does not support the " +
-                                         std::string(method_name(request.method)) + " method.",
-                                "method-not-allowed", {}, request.path);
+    response = problem_response(
+        405, "This resource does not support the " + std::string(method_name(request.method)) + " method.",
+        "method-not-allowed", {}, request.path);
   } else {
     response.status = 405;
     response.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});

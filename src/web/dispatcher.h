@@ -37,8 +37,8 @@ struct DispatcherSettings {
 
 class Dispatcher final : public RequestHandler {
  public:
-  Dispatcher(DispatcherSettings settings, const Router& router, const StaticAssets& assets, ErrorPages error_pages,
-             observe::Logger& logger, observe::MetricsRegistry& metrics);
+  Dispatcher(DispatcherSettings settings, const Router& router, const StaticAssets& assets,
+             ErrorPages error_pages, observe::Logger& logger, observe::MetricsRegistry& metrics);
 
   std::size_t body_limit(Method method, std::string_view path) const override;
   Response handle(Request& request) override;
@@ -57,7 +57,8 @@ class Dispatcher final : public RequestHandler {
   Response not_found(const Request& request);
   Response method_not_allowed(const Request& request, const std::vector<Method>& allowed);
   Response server_error(const Request& request);
-  std::shared_ptr<const Entity> render_cacheable(const Route& route, Request& request, const RouteParams& params);
+  std::shared_ptr<const Entity> render_cacheable(const Route& route, Request& request,
+                                                 const RouteParams& params);
 
   DispatcherSettings settings_;
   const Router& router_;

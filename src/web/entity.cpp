@@ -1,10 +1,10 @@
 #include "web/entity.h"
 
-#include <openssl/evp.h>
-#include <zlib.h>
-
 #include <array>
 #include <stdexcept>
+
+#include <openssl/evp.h>
+#include <zlib.h>
 
 namespace iv::web {
 namespace {

@@ -68,7 +68,8 @@ Router::Match Router::match(Method method, std::string_view path) const {
       if (literal != literal_pass) continue;
       RouteParams params;
       if (!match_pattern(route.pattern, path, params)) continue;
-      const bool method_ok = route.method == method || (method == Method::head && route.method == Method::get);
+      const bool method_ok =
+          route.method == method || (method == Method::head && route.method == Method::get);
       if (method_ok) {
         result.route = &route;
         result.params = std::move(params);

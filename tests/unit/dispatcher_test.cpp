@@ -1,12 +1,13 @@
-#include <gtest/gtest.h>
+#include "web/dispatcher.h"
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
+
 #include "observe/log.h"
 #include "observe/metrics.h"
-#include "web/dispatcher.h"
 #include "web/static_assets.h"
 
 namespace iv::web {
@@ -18,39 +19,38 @@ class DispatcherTest : public ::testing::Test {
       : static_dir_(make_static_dir()),
         assets_(static_dir_),
         logger_(observe::LogSettings{observe::LogLevel::error, stderr}) {
-    router_.add(
-        Method::get, "/case-studies",
-        [this](const Request& r, const RouteParams&) {
-          ++renders_;
-          Response response;
-          response.headers = {{"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", "public, max-age=60"}};
-          response.body = "industry=" + std::string(r.query.get("industry").value_or("all")) +
-                          " junk=" + std::string(r.query.get("junk").value_or("none"));
-          return response;
-        },
-        {.cacheable = true, .query_params = {"industry"}});
+    router_.add(Method::get, "/case-studies",
+                [this](const Request& r, const RouteParams&) {
+                  ++renders_;
+                  Response response;
+                  response.headers = {{"Content-Type", "text/html; charset=utf-8"},
+                                      {"Cache-Control", "public, max-age=60"}};
+                  response.body = "industry=" + std::string(r.query.get("industry").value_or("all")) +
+                                  " junk=" + std::string(r.query.get("junk").value_or("none"));
+                  return response;
+                },
+                {.cacheable = true, .query_params = {"industry"}});
     router_.add(Method::get, "/boom", [](const Request&, const RouteParams&) -> Response {
       throw std::runtime_error("database on fire");
     });
     router_.add(Method::get, "/api/v1/things", [](const Request&, const RouteParams&) { return Response{}; },
                 {.max_body_bytes = 10, .kind = RouteOptions::Kind::api});
-    dispatcher_ = std::make_unique<Dispatcher>(
-        DispatcherSettings{}, router_, assets_,
-        ErrorPages{[](const Request&) {
-                     Response r;
-                     r.status = 404;
-                     r.headers = {{"Content-Type", "text/html"}};
-                     r.body = "custom not found";
-                     return r;
-                   },
-                   [](const Request&) {
-                     Response r;
-                     r.status = 500;
-                     r.headers = {{"Content-Type", "text/html"}};
-                     r.body = "custom error";
-                     return r;
-                   }},
-        logger_, metrics_);
+    dispatcher_ = std::make_unique<Dispatcher>(DispatcherSettings{}, router_, assets_,
+                                               ErrorPages{[](const Request&) {
+                                                            Response r;
+                                                            r.status = 404;
+                                                            r.headers = {{"Content-Type", "text/html"}};
+                                                            r.body = "custom not found";
+                                                            return r;
+                                                          },
+                                                          [](const Request&) {
+                                                            Response r;
+                                                            r.status = 500;
+                                                            r.headers = {{"Content-Type", "text/html"}};
+                                                            r.body = "custom error";
+                                                            return r;
+                                                          }},
+                                               logger_, metrics_);
   }
 
   ~DispatcherTest() override { std::filesystem::remove_all(static_dir_); }
@@ -88,7 +88,8 @@ class DispatcherTest : public ::testing::Test {
 TEST_F(DispatcherTest, CachesCacheableRoutesByDeclaredParametersOnly) {
   auto first = get("/case-studies?industry=Retail&junk=1");
   EXPECT_EQ(first.status, 200);
-  EXPECT_EQ(first.body_view(), "industry=Retail junk=none");  // undeclared parameter never reaches the handler
+  EXPECT_EQ(first.body_view(),
+            "industry=Retail junk=none");  // undeclared parameter never reaches the handler
   auto second = get("/case-studies?junk=2&industry=Retail");
   EXPECT_EQ(second.body_view(), first.body_view());
   EXPECT_EQ(renders_, 1);
@@ -97,7 +98,8 @@ TEST_F(DispatcherTest, CachesCacheableRoutesByDeclaredParametersOnly) {
 }
 
 TEST_F(DispatcherTest, RebuildRendersAheadAndReplacesTheGeneration) {
-  EXPECT_EQ(dispatcher_->rebuild_cache({"/case-studies", "/case-studies?industry=Health", "/not-a-route"}), 2u);
+  EXPECT_EQ(dispatcher_->rebuild_cache({"/case-studies", "/case-studies?industry=Health", "/not-a-route"}),
+            2u);
   EXPECT_EQ(renders_, 2);
   get("/case-studies");
   get("/case-studies?industry=Health");

@@ -1,7 +1,7 @@
+#include "web/entity.h"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
-
-#include "web/entity.h"
 
 namespace iv::web {
 namespace {

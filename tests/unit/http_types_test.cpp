@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "web/http.h"
 #include "web/router.h"
@@ -38,7 +38,9 @@ TEST(ParseQuery, KeepsOrderAndFirstValueWins) {
   EXPECT_EQ(q->items().size(), 5u);
 }
 
-TEST(ParseQuery, RejectsBadEncoding) { EXPECT_FALSE(parse_query("a=%G1")); }
+TEST(ParseQuery, RejectsBadEncoding) {
+  EXPECT_FALSE(parse_query("a=%G1"));
+}
 
 TEST(Methods, ParseAndName) {
   EXPECT_EQ(parse_method("GET"), Method::get);
@@ -86,8 +88,10 @@ TEST(Router, TrailingSlashesAndEmptySegmentsDoNotMatch) {
 
 TEST(Router, LiteralRoutesWinOverPlaceholders) {
   Router router;
-  router.add(Method::get, "/api/v1/{thing}", [](const Request&, const RouteParams&) { return reply("slug"); });
-  router.add(Method::get, "/api/v1/openapi.json", [](const Request&, const RouteParams&) { return reply("doc"); });
+  router.add(Method::get, "/api/v1/{thing}",
+             [](const Request&, const RouteParams&) { return reply("slug"); });
+  router.add(Method::get, "/api/v1/openapi.json",
+             [](const Request&, const RouteParams&) { return reply("doc"); });
   const auto m = router.match(Method::get, "/api/v1/openapi.json");
   ASSERT_NE(m.route, nullptr);
   EXPECT_EQ(m.route->pattern, "/api/v1/openapi.json");

@@ -163,7 +163,9 @@ TEST(JsonStringTest, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(json_string("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
             "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
   const std::string replacement = "\xEF\xBF\xBD";
-  EXPECT_EQ(json_string("bad\xFF" "end"), "\"bad" + replacement + "end\"");
+  EXPECT_EQ(json_string("bad\xFF"
+                        "end"),
+            "\"bad" + replacement + "end\"");
   EXPECT_EQ(json_string("trunc\xE2\x82"), "\"trunc" + replacement + replacement + "\"");
   EXPECT_EQ(json_string("\xC0\xAF"), "\"" + replacement + replacement + "\"");  // overlong '/'
   EXPECT_EQ(json_string("\xED\xA0\x80"), "\"" + replacement + replacement + replacement + "\"");  // surrogate
