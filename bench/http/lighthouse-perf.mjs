@@ -73,7 +73,7 @@ async function main() {
     const m = entry.median;
     console.log(
       `  ${entry.path.padEnd(36)} score ${Math.round(m.score * 100)}  FCP ${Math.round(m.FCP)} ms  LCP ${Math.round(m.LCP)} ms  ` +
-        `TBT ${Math.round(m.TBT)} ms  CLS ${m.CLS.toFixed(3)}  SI ${Math.round(m.SI)} ms  TTFB ${Math.round(m.TTFB)} ms`,
+        `TBT ${Math.round(m.TBT)} ms  CLS ${m.CLS.toFixed(3)}  SI ${Math.round(m.SI)} ms  TTFB ${m.TTFB.toFixed(1)} ms`,
     );
   }
   console.log(`reports in ${args.out}`);

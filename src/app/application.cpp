@@ -1,24 +1,46 @@
 #include "app/application.h"
 
-#include <openssl/rand.h>
-#include <sys/stat.h>
-
 #include <condition_variable>
+#include <csignal>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
 #include "content/loader.h"
+#include "integrations/curl_http_client.h"
+#include "integrations/hubspot_client.h"
+#include "integrations/smtp_mailer.h"
+#include "jobs/scheduler.h"
+#include "jobs/worker_pool.h"
+#include "leads/delivery_jobs.h"
+#include "leads/group_committer.h"
+#include "leads/lead_emails.h"
+#include "leads/lead_submissions.h"
+#include "leads/lead_validation.h"
+#include "leads/recaptcha_verifier.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
+#include "security/altcha.h"
+#include "security/csrf.h"
+#include "security/field_cipher.h"
+#include "security/memory_rate_limiter.h"
+#include "security/memory_replay_guard.h"
 #include "store/migrations.h"
 #include "store/sql_content_repository.h"
+#include "store/sql_job_queue.h"
+#include "store/sql_lead_repository.h"
 #include "store/sqlite_database.h"
 #include "web/api/content_api.h"
+#include "web/api/lead_api.h"
 #include "web/dispatcher.h"
+#include "web/lead_intake.h"
 #include "web/router.h"
 #include "web/server.h"
+#include "web/site/lead_pages.h"
 #include "web/site/site_pages.h"
 #include "web/static_assets.h"
 #include "web/templates.h"
@@ -76,7 +98,111 @@ void write_file(const std::filesystem::path& path, std::string_view data) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
+integrations::EmailAddress mailbox_setting(const std::string& text, const char* variable) {
+  auto parsed = leads::parse_mailbox(text);
+  if (!parsed) throw std::invalid_argument(std::string(variable) + " is not a valid e-mail address: " + text);
+  return *parsed;
+}
+
+// The public origin plus FORM_ALLOWED_ORIGINS (comma-separated).
+std::vector<std::string> allowed_origins(const Config& config) {
+  std::vector<std::string> origins{config.public_base_url};
+  std::string_view extra = config.form_allowed_origins;
+  while (!extra.empty()) {
+    const std::size_t comma = extra.find(',');
+    const std::string_view origin = leads::trim(extra.substr(0, comma));
+    if (!origin.empty()) origins.emplace_back(origin);
+    extra = comma == std::string_view::npos ? std::string_view{} : extra.substr(comma + 1);
+  }
+  return origins;
+}
+
+security::RateRule per_hour(std::string name, int burst, double per_hour) {
+  return {std::move(name), static_cast<double>(burst), per_hour / 3600.0};
+}
+
 }  // namespace
+
+// Lead capture: protection, storage with group commit, delivery handlers.
+// Built by serve, worker and export; the committer runs only in serve.
+struct LeadStack {
+  security::FieldCipher cipher;
+  integrations::CurlHttpClient http;
+  integrations::HubSpotClient crm;
+  integrations::SmtpMailer mailer;
+  security::MemoryReplayGuard replay_guard;
+  security::Altcha altcha;
+  security::MemoryRateLimiter limiter;
+  security::CsrfProtector csrf;
+  leads::RecaptchaVerifier recaptcha;
+  leads::GroupCommitter committer;
+  leads::LeadSubmissions submissions;
+  leads::LeadLoader loader;
+  leads::CrmDeliveryJob crm_job;
+  leads::EmailDeliveryJob sales_job;
+  leads::EmailDeliveryJob visitor_job;
+  leads::LeadRetentionJob retention_job;
+
+  LeadStack(const Config& config, store::SqlDatabase& database, jobs::JobQueue& queue,
+            leads::LeadRepository& repository, observe::Logger& logger, observe::MetricsRegistry& metrics)
+      : cipher(config.secret_key, "leads"),
+        crm(integrations::HubSpotSettings{.token = config.hubspot_token, .base_url = config.hubspot_base_url},
+            http),
+        mailer(integrations::SmtpSettings{.url = config.smtp_url}),
+        altcha(config.secret_key, security::AltchaSettings{.max_number = config.challenge_max_number},
+               replay_guard),
+        csrf(config.secret_key,
+             security::CsrfSettings{
+                 .allowed_origins = allowed_origins(config),
+                 .secure_cookie = config.behind_tls || config.public_base_url.starts_with("https:")}),
+        recaptcha(leads::RecaptchaSettings{.secret = config.recaptcha_secret,
+                                           .verify_url = config.recaptcha_verify_url},
+                  http),
+        committer(leads::GroupCommitSettings{.max_wait = config.lead_commit_wait}, database, repository,
+                  queue, logger, metrics),
+        submissions(leads::SubmissionSettings{}, cipher, repository, committer),
+        loader(repository, cipher),
+        crm_job(loader, crm),
+        sales_job(leads::EmailDeliveryJob::Recipient::sales, loader, mailer, mail_settings(config)),
+        visitor_job(leads::EmailDeliveryJob::Recipient::visitor, loader, mailer, mail_settings(config)),
+        retention_job(repository, std::chrono::days(config.lead_retention_days)) {}
+
+  static leads::LeadMailSettings mail_settings(const Config& config) {
+    return leads::LeadMailSettings{.from = mailbox_setting(config.mail_from, "MAIL_FROM"),
+                                   .sales = mailbox_setting(config.sales_email, "SALES_EMAIL"),
+                                   .site_url = config.public_base_url};
+  }
+
+  void register_handlers(jobs::WorkerPool& pool) {
+    pool.register_handler(std::string(leads::kCrmJob), crm_job);
+    pool.register_handler(std::string(leads::kSalesEmailJob), sales_job);
+    pool.register_handler(std::string(leads::kVisitorEmailJob), visitor_job);
+    pool.register_handler(std::string(leads::kRetentionJob), retention_job);
+  }
+};
+
+// Background work of this process: the job workers and the periodic tasks.
+struct WorkerStack {
+  jobs::WorkerPool pool;
+  jobs::Scheduler scheduler;
+
+  WorkerStack(const Config& config, jobs::JobQueue& queue, LeadStack& lead_stack, observe::Logger& logger,
+              observe::MetricsRegistry& metrics)
+      : pool(jobs::WorkerPoolSettings{.threads = config.worker_threads}, queue, logger, metrics),
+        scheduler(
+            {jobs::ScheduledTask{.kind = std::string(leads::kRetentionJob), .every = std::chrono::hours(24)}},
+            queue, logger) {
+    lead_stack.register_handlers(pool);
+  }
+  void start() {
+    pool.start();
+    scheduler.start();
+  }
+  void stop() {
+    scheduler.stop();
+    pool.stop();
+  }
+};
 
 // Every long-lived component, constructed in dependency order.
 struct Application::Components {
@@ -84,6 +210,8 @@ struct Application::Components {
   observe::MetricsRegistry metrics;
   std::unique_ptr<store::SqlDatabase> database;
   std::unique_ptr<content::ContentRepository> content;
+  std::unique_ptr<store::SqlJobQueue> jobs;
+  std::unique_ptr<store::SqlLeadRepository> leads;
 
   explicit Components(const Config& config)
       : logger(observe::LogSettings{observe::parse_log_level(config.log_level), stderr}) {}
@@ -95,19 +223,44 @@ struct WebStack {
   web::StaticAssets assets;
   web::SitePages site;
   web::ContentApi api;
+  web::LeadIntake lead_intake;
+  web::LeadPages lead_pages;
+  web::LeadApi lead_api;
   web::Router router;
   std::unique_ptr<web::Dispatcher> dispatcher;
 
   WebStack(const Config& config, content::ContentRepository& content, store::SqlDatabase& database,
-           observe::Logger& logger, observe::MetricsRegistry& metrics)
+           LeadStack& leads, observe::Logger& logger, observe::MetricsRegistry& metrics)
       : templates(config.share_dir / "templates"),
         assets(config.share_dir / "static"),
         site(web::SiteSettings{.base_url = config.public_base_url}, content, templates, assets),
         api(content, web::ApiSettings{.base_url = config.public_base_url,
-                                      .openapi_path = config.share_dir / "openapi" / "openapi.json"}) {
+                                      .openapi_path = config.share_dir / "openapi" / "openapi.json"}),
+        lead_intake(
+            web::LeadIntakeSettings{.per_address = per_hour("lead-address", config.rate_limit_address_burst,
+                                                            config.rate_limit_address_per_hour),
+                                    .per_address_without_challenge = per_hour(
+                                        "lead-address-no-challenge", config.rate_limit_no_challenge_burst,
+                                        config.rate_limit_no_challenge_per_hour),
+                                    .per_email = per_hour("lead-email", config.rate_limit_email_burst,
+                                                          config.rate_limit_email_per_hour)},
+            leads.submissions, leads.altcha, leads.limiter, &leads.recaptcha,
+            [&content] {
+              std::vector<std::string> slugs;
+              for (const auto& service : content.list_services({}, {.page = 1, .per_page = 1000}).items) {
+                slugs.push_back(service.slug);
+              }
+              return slugs;
+            },
+            logger, metrics),
+        lead_pages(web::LeadPagesSettings{.min_fill_time = config.form_min_fill}, site, lead_intake,
+                   leads.csrf),
+        lead_api(lead_intake, leads.altcha) {
     register_operations(database, metrics);
-    site.register_routes(router);
+    site.register_routes(router, /*with_lead_forms=*/false);
     api.register_routes(router);
+    lead_pages.register_routes(router);
+    lead_api.register_routes(router);
     dispatcher = std::make_unique<web::Dispatcher>(
         web::DispatcherSettings{}, router, assets,
         web::ErrorPages{[this](const web::Request& r) { return site.not_found_page(r); },
@@ -159,9 +312,16 @@ struct WebStack {
 Application::Application(Config config) : config_(std::move(config)), parts_(std::make_unique<Components>(config_)) {
   std::filesystem::create_directories(config_.data_dir);
   if (config_.secret_key.empty()) config_.secret_key = load_or_create_secret(config_.data_dir);
-  parts_->database =
-      std::make_unique<store::SqliteDatabase>(store::SqliteSettings{.path = sqlite_path(config_)});
+  // synchronous=FULL by default: with the group commit, the fsync per commit
+  // is shared by every lead in the batch, and an acknowledged lead survives
+  // even a power loss.
+  parts_->database = std::make_unique<store::SqliteDatabase>(store::SqliteSettings{
+      .path = sqlite_path(config_),
+      .synchronous = config_.sqlite_synchronous_full ? store::SqliteSynchronous::full
+                                                     : store::SqliteSynchronous::normal});
   parts_->content = std::make_unique<store::SqlContentRepository>(*parts_->database);
+  parts_->jobs = std::make_unique<store::SqlJobQueue>(*parts_->database);
+  parts_->leads = std::make_unique<store::SqlLeadRepository>(*parts_->database);
 }
 
 Application::~Application() = default;
@@ -203,10 +363,19 @@ int Application::serve(const ServeOptions& options) {
   if (parts_->content->content_version() == 0) {
     if (const int rc = load_content(config_.share_dir / "content"); rc != 0) return rc;
   }
-  WebStack web(config_, *parts_->content, *parts_->database, log, parts_->metrics);
+  LeadStack leads(config_, *parts_->database, *parts_->jobs, *parts_->leads, log, parts_->metrics);
+  std::unique_ptr<WorkerStack> workers;
+  if (options.workers) {
+    workers = std::make_unique<WorkerStack>(config_, *parts_->jobs, leads, log, parts_->metrics);
+    leads.committer.on_committed([pool = &workers->pool] { pool->wake(); });
+  }
+  leads.committer.start();
+  WebStack web(config_, *parts_->content, *parts_->database, leads, log, parts_->metrics);
   auto refresh = [&] {
     auto paths = web.site.public_paths();
     for (auto& path : web.api.public_paths()) paths.push_back(std::move(path));
+    web.lead_intake.refresh();
+    web.lead_pages.refresh();
     const auto rendered = web.dispatcher->rebuild_cache(paths);
     log.info("pages rendered", {{"count", rendered}, {"version", parts_->content->content_version()}});
   };
@@ -230,6 +399,7 @@ int Application::serve(const ServeOptions& options) {
     write_file(tmp, std::to_string(server.port()));
     std::filesystem::rename(tmp, config_.port_file);
   }
+  if (workers) workers->start();
   log.info("started", {{"base_url", config_.public_base_url}, {"workers", options.workers}});
 
   // Incremental regeneration: re-render when another process (content sync,
@@ -260,6 +430,32 @@ int Application::serve(const ServeOptions& options) {
   }
   stop_signal.notify_all();
   watcher.join();
+  // Every lead already handed over is committed before the process ends.
+  leads.committer.stop();
+  if (workers) workers->stop();
+  log.info("stopped");
+  log.flush();
+  return 0;
+}
+
+int Application::work() {
+  auto& log = parts_->logger;
+  migrate();
+  // SIGINT/SIGTERM are blocked before any thread starts, so every thread
+  // inherits the mask and only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  LeadStack leads(config_, *parts_->database, *parts_->jobs, *parts_->leads, log, parts_->metrics);
+  WorkerStack workers(config_, *parts_->jobs, leads, log, parts_->metrics);
+  workers.start();
+  log.info("worker started", {{"threads", config_.worker_threads}});
+  int received = 0;
+  sigwait(&signals, &received);
+  log.info("worker stopping", {{"signal", received}});
+  workers.stop();
   log.info("stopped");
   log.flush();
   return 0;
@@ -270,7 +466,8 @@ int Application::export_site(const std::filesystem::path& out) {
   if (parts_->content->content_version() == 0) {
     if (const int rc = load_content(config_.share_dir / "content"); rc != 0) return rc;
   }
-  WebStack web(config_, *parts_->content, *parts_->database, parts_->logger, parts_->metrics);
+  LeadStack leads(config_, *parts_->database, *parts_->jobs, *parts_->leads, parts_->logger, parts_->metrics);
+  WebStack web(config_, *parts_->content, *parts_->database, leads, parts_->logger, parts_->metrics);
   std::vector<std::string> targets;
   for (auto& path : web.site.public_paths()) {
     // Filter views need a query string, which a static file server cannot map.

@@ -10,7 +10,7 @@
 namespace iv::app {
 
 struct ServeOptions {
-  bool workers = true;  // run background workers in this process (none exist yet)
+  bool workers = true;  // run the job workers and the scheduler in this process
 };
 
 class Application {
@@ -23,6 +23,9 @@ class Application {
   // `indivillage serve`: migrate, load content if the database has none,
   // pre-render, serve until SIGTERM/SIGINT. Returns the process exit code.
   int serve(const ServeOptions& options);
+  // `indivillage worker`: migrate, then run the job workers and the scheduler
+  // (no HTTP) until SIGTERM/SIGINT.
+  int work();
   // `indivillage migrate`: applies pending migrations and reports them.
   int migrate();
   // `indivillage content sync [--dir DIR]`: reloads content/ into the database;

@@ -39,6 +39,42 @@ bool env_flag(const char* name, bool fallback) {
   throw std::invalid_argument(std::string(name) + " must be 1/0, true/false, yes/no or on/off");
 }
 
+// Lead capture: integrations, mail addresses, abuse limits, retention.
+void read_lead_settings(Config& c) {
+  if (auto v = env("SMTP_URL")) c.smtp_url = *v;
+  if (auto v = env("HUBSPOT_TOKEN")) c.hubspot_token = *v;
+  if (auto v = env("HUBSPOT_BASE_URL")) c.hubspot_base_url = *v;
+  if (auto v = env("RECAPTCHA_SECRET")) c.recaptcha_secret = *v;
+  if (auto v = env("RECAPTCHA_VERIFY_URL")) c.recaptcha_verify_url = *v;
+  if (auto v = env("SALES_EMAIL")) c.sales_email = *v;
+  if (auto v = env("MAIL_FROM")) c.mail_from = *v;
+  if (auto v = env("FORM_ALLOWED_ORIGINS")) c.form_allowed_origins = *v;
+  c.lead_retention_days =
+      static_cast<int>(env_integer("LEAD_RETENTION_DAYS", c.lead_retention_days, 1, 36500));
+  c.challenge_max_number = env_integer("CHALLENGE_MAX_NUMBER", c.challenge_max_number, 1, 100000000);
+  c.form_min_fill = std::chrono::milliseconds(env_integer("FORM_MIN_FILL_MS", 3000, 0, 600000));
+  c.rate_limit_address_burst =
+      static_cast<int>(env_integer("RATE_LIMIT_ADDRESS_BURST", c.rate_limit_address_burst, 1, 100000000));
+  c.rate_limit_address_per_hour = static_cast<double>(env_integer(
+      "RATE_LIMIT_ADDRESS_PER_HOUR", static_cast<long long>(c.rate_limit_address_per_hour), 1, 1000000000));
+  c.rate_limit_no_challenge_burst = static_cast<int>(
+      env_integer("RATE_LIMIT_NO_CHALLENGE_BURST", c.rate_limit_no_challenge_burst, 1, 100000000));
+  c.rate_limit_no_challenge_per_hour = static_cast<double>(
+      env_integer("RATE_LIMIT_NO_CHALLENGE_PER_HOUR",
+                  static_cast<long long>(c.rate_limit_no_challenge_per_hour), 1, 1000000000));
+  c.rate_limit_email_burst =
+      static_cast<int>(env_integer("RATE_LIMIT_EMAIL_BURST", c.rate_limit_email_burst, 1, 100000000));
+  c.rate_limit_email_per_hour = static_cast<double>(env_integer(
+      "RATE_LIMIT_EMAIL_PER_HOUR", static_cast<long long>(c.rate_limit_email_per_hour), 1, 1000000000));
+  c.worker_threads = static_cast<int>(env_integer("WORKER_THREADS", c.worker_threads, 1, 64));
+  c.lead_commit_wait = std::chrono::microseconds(env_integer("LEAD_COMMIT_WAIT_US", 2000, 0, 1000000));
+  if (auto v = env("SQLITE_SYNCHRONOUS")) {
+    if (*v != "full" && *v != "normal")
+      throw std::invalid_argument("SQLITE_SYNCHRONOUS must be full or normal");
+    c.sqlite_synchronous_full = *v == "full";
+  }
+}
+
 }  // namespace
 
 Config config_from_environment() {
@@ -59,6 +95,7 @@ Config config_from_environment() {
   c.header_timeout = std::chrono::milliseconds(env_integer("HEADER_TIMEOUT_MS", 10000, 100, 600000));
   c.idle_timeout = std::chrono::milliseconds(env_integer("IDLE_TIMEOUT_MS", 60000, 100, 3600000));
   c.content_poll = std::chrono::milliseconds(env_integer("CONTENT_POLL_MS", 2000, 100, 3600000));
+  read_lead_settings(c);
   return c;
 }
 

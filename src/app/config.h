@@ -28,6 +28,32 @@ struct Config {
   std::chrono::milliseconds idle_timeout{60000};   // IDLE_TIMEOUT_MS
   std::chrono::milliseconds content_poll{2000};    // CONTENT_POLL_MS: how often to look for content changes
   std::string port_file;                           // --port-file: bound port written here (tests)
+
+  // --- lead capture (issue 3) ---------------------------------------------
+  std::string smtp_url;                                     // SMTP_URL; empty: e-mail jobs wait
+  std::string hubspot_token;                                // HUBSPOT_TOKEN; empty: CRM jobs wait
+  std::string hubspot_base_url = "https://api.hubapi.com";  // HUBSPOT_BASE_URL
+  std::string recaptcha_secret;                             // RECAPTCHA_SECRET; empty: reCAPTCHA not used
+  std::string recaptcha_verify_url =
+      "https://www.google.com/recaptcha/api/siteverify";             // RECAPTCHA_VERIFY_URL
+  std::string sales_email = "sales@indivillage.com";                 // SALES_EMAIL
+  std::string mail_from = "IndiVillage <no-reply@indivillage.com>";  // MAIL_FROM
+  int lead_retention_days = 730;                                     // LEAD_RETENTION_DAYS
+  std::int64_t challenge_max_number = 100000;     // CHALLENGE_MAX_NUMBER: proof-of-work difficulty
+  std::chrono::milliseconds form_min_fill{3000};  // FORM_MIN_FILL_MS: minimum time to fill in a form
+  std::string form_allowed_origins;               // FORM_ALLOWED_ORIGINS: extra origins, comma-separated
+  // Rate limits (token buckets): burst and sustained rate per hour.
+  int rate_limit_address_burst = 10;                 // RATE_LIMIT_ADDRESS_BURST
+  double rate_limit_address_per_hour = 10;           // RATE_LIMIT_ADDRESS_PER_HOUR
+  int rate_limit_no_challenge_burst = 3;             // RATE_LIMIT_NO_CHALLENGE_BURST
+  double rate_limit_no_challenge_per_hour = 3;       // RATE_LIMIT_NO_CHALLENGE_PER_HOUR
+  int rate_limit_email_burst = 5;                    // RATE_LIMIT_EMAIL_BURST
+  double rate_limit_email_per_hour = 5;              // RATE_LIMIT_EMAIL_PER_HOUR
+  int worker_threads = 2;                            // WORKER_THREADS: job workers in this process
+  std::chrono::microseconds lead_commit_wait{2000};  // LEAD_COMMIT_WAIT_US: group-commit linger
+  // SQLITE_SYNCHRONOUS=full|normal. FULL: a commit (and so every 303/201 for
+  // a lead) is on disk before it is acknowledged, even across power loss.
+  bool sqlite_synchronous_full = true;
 };
 
 // Reads the environment. Throws std::invalid_argument naming the variable on a bad value.

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(100, 3600000));
   serve->add_flag("!--no-workers", serve_options.workers, "Do not run background workers in this process");
 
+  auto* worker = cli.add_subcommand("worker", "Run background job workers and the scheduler (no HTTP)");
   cli.add_subcommand("migrate", "Apply pending database migrations");
 
   std::string content_dir;
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
     iv::app::finalize(config);
     iv::app::Application app(config);
     if (serve->parsed()) return app.serve(serve_options);
+    if (worker->parsed()) return app.work();
     if (cli.got_subcommand("migrate")) return app.migrate();
     if (sync->parsed()) {
       return app.content_sync(content_dir.empty() ? config.share_dir / "content" : std::filesystem::path(content_dir));

@@ -515,18 +515,20 @@ int Worker::status_for_head(const RequestReader& reader, Request& request) {
 
 asio::awaitable<Response> Worker::await_pending(std::shared_ptr<PendingResponse> pending) {
   auto executor = co_await asio::this_coro::executor;
+  // A named local, not a lambda written inside the co_await expression: g++ 12
+  // destroys such a temporary twice (heap corruption under load).
+  auto initiation = [pending = std::move(pending), executor](auto handler) {
+    // std::function needs a copyable callable; the completion handler is move-only.
+    auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
+    pending->on_ready([shared_handler, executor](Response response) {
+      // The producer may be any thread: resume the coroutine on its own I/O thread.
+      asio::post(executor, [shared_handler, response = std::move(response)]() mutable {
+        (*shared_handler)(std::move(response));
+      });
+    });
+  };
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [pending = std::move(pending), executor](auto handler) {
-        // std::function needs a copyable callable; the completion handler is move-only.
-        auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
-        pending->on_ready([shared_handler, executor](Response response) {
-          // The producer may be any thread: resume the coroutine on its own I/O thread.
-          asio::post(executor, [shared_handler, response = std::move(response)]() mutable {
-            (*shared_handler)(std::move(response));
-          });
-        });
-      },
-      asio::use_awaitable);
+      std::move(initiation), asio::use_awaitable);
 }
 
 Response Worker::call_handler(Request& request) {

@@ -12,6 +12,7 @@
 // Exits 1 with the list of mismatches, 0 when everything matches; writes contract-report.json and
 // server.log under --out when given.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,7 +60,9 @@ async function startServer(binary, outDir) {
   const logPath = path.join(outDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'iv-contract-log-')), 'server.log');
   const log = fs.openSync(logPath, 'w');
   const child = spawn(path.resolve(binary), ['serve', '--port', '0', '--port-file', portFile], {
-    env: { ...process.env, DATA_DIR: dataDir, SHARE_DIR: REPO_ROOT, HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    // A light proof of work and room for the lead checks' submissions from one address.
+    env: { ...process.env, DATA_DIR: dataDir, SHARE_DIR: REPO_ROOT, HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+      CHALLENGE_MAX_NUMBER: '2000', RATE_LIMIT_ADDRESS_BURST: '1000' },
     stdio: ['ignore', log, log],
   });
   let exited = null;
@@ -459,9 +462,92 @@ async function checkUnknownRoutes(run) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Leads: submissions with a solved challenge, their receipts, and every refusal we can cause.
+
+// Solves a challenge as the ALTCHA widget does: the number whose SHA-256(salt + number) is the challenge.
+async function solvedChallenge(run) {
+  const answer = await run.call('/api/v1/challenge', { expectStatus: 200 });
+  const challenge = answer.json;
+  if (!challenge) return '';
+  for (let number = 0; number <= challenge.maxnumber; ++number) {
+    if (createHash('sha256').update(challenge.salt + number).digest('hex') !== challenge.challenge) continue;
+    const { algorithm, salt, signature } = challenge;
+    return Buffer.from(JSON.stringify({ algorithm, challenge: challenge.challenge, number, salt, signature })).toString('base64');
+  }
+  run.fail(answer.label, `challenge not solvable within maxnumber ${challenge.maxnumber}`);
+  return '';
+}
+
+function leadBodies(serviceSlug) {
+  const person = { name: 'Ada Lovelace', email: 'ada@example.com', consent: true };
+  return {
+    '/api/v1/contact': { ...person, message: 'We need ten thousand product images labelled.' },
+    '/api/v1/demo-request': { ...person, email: 'ada.demo@example.com', company: 'Analytical Engines Ltd',
+      company_size: '50-249', services: [serviceSlug], preferred_dates: 'Tuesday mornings' },
+    '/api/v1/quote-request': { ...person, email: 'ada.quote@example.com', company: 'Analytical Engines Ltd',
+      services: [serviceSlug], data_type: 'images', data_volume: '200,000 images', timeline: '1-3-months',
+      budget_range: '10k-50k' },
+  };
+}
+
+async function checkLeads(run, serviceSlug) {
+  const json = { 'Content-Type': 'application/json' };
+  const challenge = await run.call('/api/v1/challenge', { expectStatus: 200 });
+  run.expect(challenge.label, challenge.headers.get('cache-control') === 'no-store', 'a challenge must not be cached');
+
+  for (const [target, body] of Object.entries(leadBodies(serviceSlug))) {
+    const created = await run.call(target, { method: 'POST', headers: json, expectStatus: 201,
+      body: JSON.stringify({ ...body, altcha: await solvedChallenge(run) }) });
+    const location = created.headers.get('location');
+    if (!created.json?.id || !location) continue;
+    const receipt = await run.call(location, { expectStatus: 200 });
+    run.expect(receipt.label, receipt.json?.id === created.json.id, `receipt for ${receipt.json?.id}, created ${created.json.id}`);
+  }
+  await run.call('/api/v1/leads/aaaaaaaaaaaaaaaaaaaaaaaaaa', { expectStatus: 404 });
+
+  // Idempotency-Key: a retry gets the same id without a new challenge.
+  const contact = { ...leadBodies(serviceSlug)['/api/v1/contact'], email: 'retry@example.com' };
+  const keyed = { ...json, 'Idempotency-Key': 'contract-retry-1' };
+  const payload = JSON.stringify({ ...contact, altcha: await solvedChallenge(run) });
+  const first = await run.call('/api/v1/contact', { method: 'POST', headers: keyed, body: payload, expectStatus: 201 });
+  const again = await run.call('/api/v1/contact', { method: 'POST', headers: keyed, body: payload, expectStatus: 201 });
+  run.expect(again.label, first.json?.id !== undefined && again.json?.id === first.json?.id,
+    `a retry with the same Idempotency-Key gave ${again.json?.id}, first ${first.json?.id}`);
+  const reused = await run.call('/api/v1/contact', { method: 'POST', headers: keyed, expectStatus: 422,
+    body: JSON.stringify({ ...contact, message: 'A different request entirely.', altcha: await solvedChallenge(run) }) });
+  run.expect(reused.label, reused.json?.type === 'https://indivillage.com/problems/idempotency-key-reused', `problem type ${reused.json?.type}`);
+
+  // Refusals: invalid fields, a spent challenge, wrong media type, malformed JSON, a bad key, oversize.
+  const invalid = await run.call('/api/v1/quote-request', { method: 'POST', headers: json, expectStatus: 422,
+    body: JSON.stringify({ name: 'A', email: 'nope', services: ['no-such-service'], consent: false, colour: 'blue' }) });
+  const fields = (invalid.json?.errors ?? []).map((e) => e.field).sort();
+  run.expect(invalid.label, isDeepStrictEqual(fields, ['colour', 'company', 'consent', 'email', 'name', 'services']),
+    `errors name ${JSON.stringify(fields)}`);
+  const spent = await run.call('/api/v1/contact', { method: 'POST', headers: json, expectStatus: 422,
+    body: JSON.stringify({ ...contact, email: 'spent@example.com', altcha: JSON.parse(payload).altcha }) });
+  run.expect(spent.label, spent.json?.errors?.[0]?.field === 'altcha', `errors ${JSON.stringify(spent.json?.errors)}`);
+  await run.call('/api/v1/demo-request', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}', expectStatus: 415 });
+  await run.call('/api/v1/demo-request', { method: 'POST', headers: json, body: '{"name":', expectStatus: 400 });
+  await run.call('/api/v1/contact', { method: 'POST', headers: { ...json, 'Idempotency-Key': 'k'.repeat(256) },
+    body: payload, expectStatus: 400 });
+  await run.call('/api/v1/contact', { method: 'POST', headers: json, expectStatus: 413,
+    body: JSON.stringify({ ...contact, message: 'm'.repeat(70 * 1024) }) });
+
+  // Rate limit per e-mail address: the default burst is 5.
+  let limited = null;
+  for (let i = 0; i < 8 && !limited; ++i) {
+    const answer = await run.call('/api/v1/contact', { method: 'POST', headers: json,
+      body: JSON.stringify({ ...contact, email: 'often@example.com', altcha: await solvedChallenge(run) }) });
+    if (answer.status === 429) limited = answer;
+  }
+  run.expect('POST /api/v1/contact', limited !== null, 'eight submissions for one e-mail address were never limited');
+}
+
 async function walk(run, documentText) {
   const lists = new Map();
-  const ops = run.contract.operations.filter((op) => op.method === 'get');
+  const isLeadOperation = (op) => op.operation.tags?.includes('Leads');
+  const ops = run.contract.operations.filter((op) => op.method === 'get' && !isLeadOperation(op));
   const isList = (op) => op.parameters.some((p) => p.name === 'page');
   const isDetail = (op) => op.template.includes('{');
   for (const op of ops.filter(isList)) lists.set(op.template, await checkList(run, op));
@@ -470,9 +556,10 @@ async function walk(run, documentText) {
     await checkDetail(run, op, lists.get(collection) ?? []);
   }
   for (const op of ops.filter((op) => !isList(op) && !isDetail(op))) await checkSingle(run, op, documentText);
+  await checkLeads(run, lists.get('/api/v1/services')?.[0]?.slug ?? 'data-annotation');
   await checkUnknownRoutes(run);
   // The server's own refusals (here 431) are documented too, as each operation's 4XX.
-  for (const op of ops) {
+  for (const op of run.contract.operations.filter((op) => op.method === 'get')) {
     const target = op.template.replace(/\{[^}]+\}/g, 'x');
     await run.call(target, { headers: { 'X-Padding': 'p'.repeat(20 * 1024) }, expectStatus: 431 });
   }

@@ -6,6 +6,7 @@
 // Writes OUT/<name>.report.json per page and OUT/summary.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { chromiumArgs, firstDetailPath, parseArgs, startServer } from './lib/server.mjs';
@@ -25,7 +26,7 @@ const chromeFlags = ['--headless=new', ...chromiumArgs.filter((flag) => flag !==
 
 // Audits in `categoryId` that count against its score: graded, and below 1
 // (or errored, which Lighthouse reports with a null score).
-function failingAudits(lhr, categoryId) {
+export function failingAudits(lhr, categoryId) {
   return lhr.categories[categoryId].auditRefs
     .map((ref) => lhr.audits[ref.id])
     .filter((audit) => !ungradedModes.has(audit.scoreDisplayMode))
@@ -42,7 +43,10 @@ function failingAudits(lhr, categoryId) {
 
 // One line per offending element or resource, so a failure says where to look.
 function describeItem(item) {
-  if (item.node?.selector) return `${item.node.selector}${item.node.explanation ? ': ' + item.node.explanation.split('\n')[0] : ''}`;
+  if (item.node?.selector) {
+    const explanation = (item.node.explanation ?? '').split('\n').map((line) => line.trim()).filter(Boolean).join(' ');
+    return `${item.node.selector}${explanation ? ': ' + explanation : ''}`;
+  }
   if (item.source?.url) return `${item.source.url}:${item.source.line ?? ''} ${item.description ?? ''}`.trim();
   if (item.url) return `${item.url}${item.description ? ' ' + item.description : ''}`;
   if (item.description) return String(item.description);
@@ -109,7 +113,10 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error.stack ?? String(error));
-  process.exit(1);
-});
+// Run as a script; importing the module (to test failingAudits) does nothing.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(error.stack ?? String(error));
+    process.exit(1);
+  });
+}

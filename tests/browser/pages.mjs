@@ -8,6 +8,7 @@
 // and checks that the mobile navigation opens at 390 px. Exits 1 on any failure.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions, parseArgs, startServer } from './lib/server.mjs';
@@ -17,10 +18,37 @@ const blockingImpacts = new Set(['serious', 'critical']);
 const desktopViewport = { width: 1280, height: 800 };
 const phoneViewport = { width: 390, height: 844 };
 const narrowestWidth = 360;
-const modes = [
-  { name: 'js', javaScriptEnabled: true },
-  { name: 'nojs', javaScriptEnabled: false },
-];
+const withJs = { name: 'js', javaScriptEnabled: true };
+const withoutJs = { name: 'nojs', javaScriptEnabled: false };
+const modes = [withJs, withoutJs];
+
+// ---------------------------------------------------------------------------
+// Pages without JavaScript. Playwright's `javaScriptEnabled: false` crashes
+// Debian's Chromium 156 as soon as anything (axe, for one) sets a timer in the
+// page, taking the whole browser down. So scripts are switched off per page
+// through the DevTools protocol instead (the same Emulation switch), before
+// the first navigation: the document is parsed with scripting disabled, so
+// <noscript> renders and no page script runs. For axe, which needs timers,
+// the switch is lifted briefly; scripts the parser skipped never run later.
+
+async function openPage(context, mode) {
+  const page = await context.newPage();
+  let devtools = null;
+  if (!mode.javaScriptEnabled) {
+    devtools = await context.newCDPSession(page);
+    await devtools.send('Emulation.setScriptExecutionDisabled', { value: true });
+  }
+  const withTimers = async (fn) => {
+    if (!devtools) return fn();
+    await devtools.send('Emulation.setScriptExecutionDisabled', { value: false });
+    try {
+      return await fn();
+    } finally {
+      await devtools.send('Emulation.setScriptExecutionDisabled', { value: true });
+    }
+  };
+  return { page, withTimers };
+}
 
 // ---------------------------------------------------------------------------
 // Discovering one URL per page template from the site itself, so the test
@@ -28,7 +56,7 @@ const modes = [
 
 // Same-origin link targets on `pagePath`, as URL objects.
 async function linksOn(context, baseUrl, pagePath) {
-  const page = await context.newPage();
+  const { page } = await openPage(context, withoutJs);
   try {
     const response = await page.goto(baseUrl + pagePath);
     if (!response || response.status() !== 200) {
@@ -44,7 +72,7 @@ async function linksOn(context, baseUrl, pagePath) {
 
 // Values offered by <select name=NAME> or <input type=radio|checkbox name=NAME> on `pagePath`.
 async function filterValuesOn(context, baseUrl, pagePath, name) {
-  const page = await context.newPage();
+  const { page } = await openPage(context, withoutJs);
   try {
     await page.goto(baseUrl + pagePath);
     return await page.$$eval(
@@ -64,7 +92,7 @@ function firstDetailPath(links, section) {
 }
 
 async function discoverPages(browser, baseUrl) {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await browser.newContext();
   try {
     const serviceLinks = await linksOn(context, baseUrl, '/services');
     const caseLinks = await linksOn(context, baseUrl, '/case-studies');
@@ -104,7 +132,10 @@ async function discoverPages(browser, baseUrl) {
 function watchPage(page, documentUrl, expectedStatus) {
   const problems = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
+    // Chromium logs every 4xx response, including the 404 page we asked for.
+    const isExpectedStatus = expectedStatus !== 200 && message.location()?.url === documentUrl &&
+      message.text().includes(`status of ${expectedStatus}`);
+    if ((message.type() === 'error' || message.type() === 'warning') && !isExpectedStatus) {
       const where = message.location()?.url ? ` (${message.location().url})` : '';
       problems.push(`console ${message.type()}: ${message.text()}${where}`);
     }
@@ -212,10 +243,10 @@ async function screenshot(page, outDir, name, width, mode) {
   await page.screenshot({ path: path.join(outDir, 'screenshots', `${name}-${width}-${mode}.png`), fullPage: true });
 }
 
-async function checkPage(browser, baseUrl, outDir, pageInfo, mode) {
-  const context = await browser.newContext({ javaScriptEnabled: mode.javaScriptEnabled, viewport: desktopViewport });
+export async function checkPage(browser, baseUrl, outDir, pageInfo, mode) {
+  const context = await browser.newContext({ viewport: desktopViewport });
   if (mode.javaScriptEnabled) await context.addInitScript(recordCspViolations);
-  const page = await context.newPage();
+  const { page, withTimers } = await openPage(context, mode);
   const documentUrl = baseUrl + pageInfo.path;
   const expectedStatus = pageInfo.status ?? 200;
   const problems = watchPage(page, documentUrl, expectedStatus);
@@ -225,7 +256,7 @@ async function checkPage(browser, baseUrl, outDir, pageInfo, mode) {
     if (!response) failures.push('no response for the document');
     else if (response.status() !== expectedStatus) failures.push(`document status ${response.status()}, expected ${expectedStatus}`);
 
-    failures.push(...(await checkAxe(page)));
+    failures.push(...(await withTimers(() => checkAxe(page))));
     failures.push(...(await checkSingleH1(page)));
     await screenshot(page, outDir, pageInfo.name, desktopViewport.width, mode.name);
     await screenshot(page, outDir, pageInfo.name, phoneViewport.width, mode.name);
@@ -250,59 +281,73 @@ async function checkPage(browser, baseUrl, outDir, pageInfo, mode) {
 // Mobile navigation at 390 px: the primary navigation's links are visible, or a
 // menu control reachable with the keyboard opens it and then they are.
 
-async function checkMobileNavigation(browser, baseUrl, mode) {
-  const context = await browser.newContext({ javaScriptEnabled: mode.javaScriptEnabled, viewport: phoneViewport });
-  const page = await context.newPage();
+export async function checkMobileNavigation(browser, baseUrl, mode) {
+  const context = await browser.newContext({ viewport: phoneViewport });
+  const { page } = await openPage(context, mode);
   const problems = watchPage(page, baseUrl + '/', 200);
   const failures = [];
   try {
     await page.goto(baseUrl + '/');
-    const nav = page.locator('header nav').first();
-    if ((await nav.count()) === 0) return ['mobile navigation: no <nav> inside <header>'];
-    const links = nav.locator('a[href]');
-    const linkCount = await links.count();
-    if (linkCount === 0) return ['mobile navigation: the header <nav> has no links'];
-    const visibleLinks = async () => {
-      let visible = 0;
-      for (let i = 0; i < linkCount; i++) if (await links.nth(i).isVisible()) visible++;
-      return visible;
-    };
-    if ((await visibleLinks()) === linkCount) return problems;  // nothing collapsed at this width
-
-    // Tab to the menu control (a <summary>, a button, or a link to the nav) and press Enter.
-    let control = null;
-    for (let i = 0; i < 20 && control === null; i++) {
-      await page.keyboard.press('Tab');
-      control = await page.evaluate(() => {
-        const element = document.activeElement;
-        const header = document.querySelector('header');
-        if (!element || !header?.contains(element)) return null;
-        const nav = header.querySelector('nav');
-        const href = element.getAttribute('href') ?? '';
-        const opensMenu =
-          element.tagName === 'SUMMARY' ||
-          element.hasAttribute('aria-expanded') ||
-          element.hasAttribute('aria-controls') ||
-          (href.startsWith('#') && nav !== null && (nav.id === href.slice(1) || nav.contains(document.getElementById(href.slice(1)))));
-        return opensMenu ? `${element.tagName.toLowerCase()} "${element.textContent.trim()}"` : null;
-      });
-    }
-    if (control === null) {
-      failures.push(`mobile navigation: ${linkCount - (await visibleLinks())} of ${linkCount} header links are hidden at ${phoneViewport.width} px and no menu control is reachable with Tab`);
-    } else {
-      await page.keyboard.press('Enter');
-      await page.waitForTimeout(300);  // let a CSS transition finish
-      const visible = await visibleLinks();
-      if (visible !== linkCount) {
-        failures.push(`mobile navigation: after opening ${control}, only ${visible} of ${linkCount} header links are visible`);
-      }
-    }
+    failures.push(...(await openMobileMenu(page)));
   } catch (error) {
     failures.push(`mobile navigation: error: ${error.message.split('\n')[0]}`);
   } finally {
     await context.close();
   }
   return [...problems, ...failures];
+}
+
+// The links that must show once the menu is open are the ones a desktop
+// visitor sees in the same <nav> (helpers such as a "Close menu" link that is
+// hidden on desktop are not counted).
+async function openMobileMenu(page) {
+  const nav = page.locator('header nav').first();
+  if ((await nav.count()) === 0) return ['mobile navigation: no <nav> inside <header>'];
+  const links = nav.locator('a[href]');
+  const visibleIndexes = async () => {
+    const visible = [];
+    for (let i = 0; i < (await links.count()); i++) if (await links.nth(i).isVisible()) visible.push(i);
+    return visible;
+  };
+  await page.setViewportSize(desktopViewport);
+  const expected = await visibleIndexes();
+  await page.setViewportSize(phoneViewport);
+  if (expected.length === 0) return ['mobile navigation: the header <nav> shows no links at 1280 px'];
+  const missing = async () => {
+    const visible = new Set(await visibleIndexes());
+    return expected.filter((i) => !visible.has(i)).length;
+  };
+  const linkCount = expected.length;
+  if ((await missing()) === 0) return [];  // nothing collapsed at this width
+
+  // Tab to the menu control (a <summary>, a button, or a link to the nav) and press Enter.
+  let control = null;
+  for (let i = 0; i < 20 && control === null; i++) {
+    await page.keyboard.press('Tab');
+    control = await page.evaluate(() => {
+      const element = document.activeElement;
+      const header = document.querySelector('header');
+      if (!element || !header?.contains(element)) return null;
+      const headerNav = header.querySelector('nav');
+      const href = element.getAttribute('href') ?? '';
+      const target = href.startsWith('#') ? document.getElementById(href.slice(1)) : null;
+      const opensMenu =
+        element.tagName === 'SUMMARY' ||
+        element.hasAttribute('aria-expanded') ||
+        element.hasAttribute('aria-controls') ||
+        (target !== null && headerNav !== null && (target === headerNav || headerNav.contains(target) || target.contains(headerNav)));
+      return opensMenu ? `${element.tagName.toLowerCase()} "${element.textContent.trim()}"` : null;
+    });
+  }
+  if (control === null) {
+    return [`mobile navigation: ${await missing()} of ${linkCount} header links are hidden at ${phoneViewport.width} px and no menu control is reachable with Tab`];
+  }
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);  // let a CSS transition finish
+  const stillHidden = await missing();
+  return stillHidden === 0
+    ? []
+    : [`mobile navigation: after opening ${control}, ${stillHidden} of the ${linkCount} header links visible on desktop are still hidden`];
 }
 
 // ---------------------------------------------------------------------------
@@ -348,7 +393,10 @@ async function main() {
   process.exitCode = failed.length === 0 ? 0 : 1;
 }
 
-main().catch((error) => {
-  console.error(error.stack ?? String(error));
-  process.exit(1);
-});
+// Run as a script; importing the module (to test the checks themselves) does nothing.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error) => {
+    console.error(error.stack ?? String(error));
+    process.exit(1);
+  });
+}

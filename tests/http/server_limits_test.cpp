@@ -4,6 +4,7 @@
 // its own process).
 #include <csignal>
 #include <sstream>
+#include <chrono>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -489,7 +490,14 @@ TEST(ServerLimits, MetricsCountRequestsByRouteAndStatus) {
   ServerProcess server;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(get(server.port(), "/healthz"));
   ASSERT_TRUE(get(server.port(), "/no-such-page"));
-  const auto metrics = get(server.port(), "/metrics");
+  // A request is counted after its response is written, possibly on another
+  // I/O thread than the one answering /metrics: poll briefly for the count.
+  const std::string healthz_count = "http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 3";
+  auto metrics = get(server.port(), "/metrics");
+  for (int i = 0; i < 40 && metrics && metrics->body.find(healthz_count) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    metrics = get(server.port(), "/metrics");
+  }
   ASSERT_TRUE(metrics);
   ASSERT_EQ(metrics->status, 200);
   const std::string& text = metrics->body;

@@ -108,9 +108,9 @@ class JobQueueTest : public ::testing::Test {
 TEST_F(JobQueueTest, EnqueueCommitsAndRollsBackWithTheCallersTransaction) {
   {
     auto conn = database_.lease();
-    conn->execute("CREATE TABLE leads (id INTEGER PRIMARY KEY, name TEXT)");
+    conn->execute("CREATE TABLE outbox_probe (id INTEGER PRIMARY KEY, name TEXT)");
     conn->begin();
-    conn->execute("INSERT INTO leads (id, name) VALUES (1, 'rolled back')");
+    conn->execute("INSERT INTO outbox_probe (id, name) VALUES (1, 'rolled back')");
     queue_.enqueue(*conn, spec());
     conn->rollback();
   }
@@ -121,12 +121,12 @@ TEST_F(JobQueueTest, EnqueueCommitsAndRollsBackWithTheCallersTransaction) {
   {
     auto conn = database_.lease();
     in_transaction(*conn, [&] {
-      conn->execute("INSERT INTO leads (id, name) VALUES (2, 'kept')");
+      conn->execute("INSERT INTO outbox_probe (id, name) VALUES (2, 'kept')");
       id = queue_.enqueue(*conn, spec());
     });
   }
   EXPECT_EQ(job_count(), 1);
-  EXPECT_EQ(database_.lease()->query("SELECT COUNT(*) FROM leads").front().integer(0), 1);
+  EXPECT_EQ(database_.lease()->query("SELECT COUNT(*) FROM outbox_probe").front().integer(0), 1);
   auto job = lease();
   ASSERT_TRUE(job);
   EXPECT_EQ(job->id, id);

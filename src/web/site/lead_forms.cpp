@@ -15,45 +15,21 @@ struct Choice {
   std::string label;
 };
 
+// How a field looks; what it accepts comes from leads::field_rule().
 struct FieldSpec {
   std::string_view name;
   std::string_view label;
   Control control = Control::text;
   std::string_view autocomplete;  // HTML autofill token; empty: none
-  bool required = false;
-  bool wide = false;  // spans both columns on wide screens
+  bool wide = false;              // spans both columns on wide screens
   std::string_view hint;
   std::vector<Choice> choices;
 };
 
-std::vector<Choice> company_sizes() {
-  return {{"1-49", "1–49 people"},
-          {"50-249", "50–249 people"},
-          {"250-999", "250–999 people"},
-          {"1000-4999", "1,000–4,999 people"},
-          {"5000+", "5,000 people or more"}};
-}
-
-std::vector<Choice> data_types() {
-  return {{"images", "Images"},        {"video", "Video"},         {"text", "Text"},
-          {"documents", "Documents"},  {"audio", "Audio"},         {"lidar", "LiDAR / 3D point clouds"},
-          {"tabular", "Tabular data"}, {"mixed", "Mixed or other"}};
-}
-
-std::vector<Choice> timelines() {
-  return {{"asap", "As soon as possible"},
-          {"1-month", "Within a month"},
-          {"1-3-months", "In 1–3 months"},
-          {"3-6-months", "In 3–6 months"},
-          {"exploring", "Just exploring"}};
-}
-
-std::vector<Choice> budget_ranges() {
-  return {{"under-10k", "Under US$10,000"},
-          {"10k-50k", "US$10,000–50,000"},
-          {"50k-200k", "US$50,000–200,000"},
-          {"over-200k", "Over US$200,000"},
-          {"not-sure", "Not sure yet"}};
+std::vector<Choice> domain_choices(std::span<const leads::Choice> choices) {
+  std::vector<Choice> out;
+  for (const auto& choice : choices) out.push_back({std::string(choice.value), std::string(choice.label)});
+  return out;
 }
 
 std::vector<Choice> service_choices(const std::vector<content::Service>& services) {
@@ -63,37 +39,29 @@ std::vector<Choice> service_choices(const std::vector<content::Service>& service
 }
 
 // Fields every form opens with: who is asking.
-std::vector<FieldSpec> contact_details(bool company_required) {
-  return {
-      {.name = "name", .label = "Full name", .autocomplete = "name", .required = true},
-      {.name = "email",
-       .label = "Work email",
-       .control = Control::email,
-       .autocomplete = "email",
-       .required = true},
-      {.name = "company", .label = "Company", .autocomplete = "organization", .required = company_required},
-      {.name = "phone",
-       .label = "Phone",
-       .control = Control::tel,
-       .autocomplete = "tel",
-       .hint = "Include the country code, for example +44 20 7946 0000."}};
+std::vector<FieldSpec> contact_details() {
+  return {{.name = "name", .label = "Full name", .autocomplete = "name"},
+          {.name = "email", .label = "Work email", .control = Control::email, .autocomplete = "email"},
+          {.name = "company", .label = "Company", .autocomplete = "organization"},
+          {.name = "phone",
+           .label = "Phone",
+           .control = Control::tel,
+           .autocomplete = "tel",
+           .hint = "Include the country code, for example +44 20 7946 0000."}};
 }
 
 std::vector<FieldSpec> field_specs(LeadFormKind kind, const std::vector<content::Service>& services) {
-  std::vector<FieldSpec> fields = contact_details(kind != LeadFormKind::contact);
+  std::vector<FieldSpec> fields = contact_details();
   switch (kind) {
     case LeadFormKind::contact:
-      fields.push_back({.name = "message",
-                        .label = "How can we help?",
-                        .control = Control::textarea,
-                        .required = true,
-                        .wide = true});
+      fields.push_back(
+          {.name = "message", .label = "How can we help?", .control = Control::textarea, .wide = true});
       break;
     case LeadFormKind::demo:
       fields.push_back({.name = "company_size",
                         .label = "Company size",
                         .control = Control::select,
-                        .choices = company_sizes()});
+                        .choices = domain_choices(leads::company_size_choices())});
       fields.push_back({.name = "preferred_dates",
                         .label = "Preferred dates and times",
                         .hint = "For example: Tuesday or Thursday mornings, UK time."});
@@ -116,16 +84,18 @@ std::vector<FieldSpec> field_specs(LeadFormKind kind, const std::vector<content:
       fields.push_back({.name = "data_type",
                         .label = "Type of data",
                         .control = Control::select,
-                        .choices = data_types()});
+                        .choices = domain_choices(leads::data_type_choices())});
       fields.push_back({.name = "data_volume",
                         .label = "Data volume",
                         .hint = "For example: 200,000 images, or 5,000 documents a month."});
-      fields.push_back(
-          {.name = "timeline", .label = "Timeline", .control = Control::select, .choices = timelines()});
+      fields.push_back({.name = "timeline",
+                        .label = "Timeline",
+                        .control = Control::select,
+                        .choices = domain_choices(leads::timeline_choices())});
       fields.push_back({.name = "budget_range",
                         .label = "Budget range",
                         .control = Control::select,
-                        .choices = budget_ranges()});
+                        .choices = domain_choices(leads::budget_range_choices())});
       fields.push_back(
           {.name = "message",
            .label = "Project details",
@@ -169,13 +139,14 @@ bool is_selected(const boost::json::object& values, std::string_view name, std::
   return false;
 }
 
-boost::json::object field_view(const FieldSpec& spec, const boost::json::object& values,
+boost::json::object field_view(LeadFormKind kind, const FieldSpec& spec, const boost::json::object& values,
                                const boost::json::object& errors) {
+  const auto rule = leads::field_rule(kind, spec.name).value_or(leads::FieldRule{});
   const std::string id = "field-" + std::string(spec.name);
   boost::json::object field{{"name", spec.name},
                             {"id", id},
                             {"label", spec.label},
-                            {"required", spec.required},
+                            {"required", rule.required},
                             {"wide", spec.wide},
                             {"value", string_value(values, spec.name)},
                             {"is_input", spec.control == Control::text || spec.control == Control::email ||
@@ -185,6 +156,11 @@ boost::json::object field_view(const FieldSpec& spec, const boost::json::object&
                             {"is_checkboxes", spec.control == Control::checkboxes},
                             {"is_hidden", spec.control == Control::hidden},
                             {"type", input_type(spec.control)}};
+  // The browser's length limits; the server counts the same characters.
+  field["has_minlength"] = rule.min_length > 0 && spec.control != Control::tel;
+  field["minlength"] = rule.min_length;
+  field["has_maxlength"] = rule.max_length > 0;
+  field["maxlength"] = rule.max_length;
   field["has_autocomplete"] = !spec.autocomplete.empty();
   field["autocomplete"] = spec.autocomplete;
   field["has_hint"] = !spec.hint.empty();
@@ -214,30 +190,48 @@ boost::json::object field_view(const FieldSpec& spec, const boost::json::object&
   return field;
 }
 
+// Where the summary's link for a field goes: the control itself, or the first
+// box of a group of checkboxes.
+std::string error_target(const FieldSpec& spec) {
+  const std::string id = "field-" + std::string(spec.name);
+  return spec.control == Control::checkboxes && !spec.choices.empty() ? id + "-1" : id;
+}
+
 }  // namespace
 
 std::optional<LeadFormKind> lead_form_kind(std::string_view name) {
-  if (name == "contact") return LeadFormKind::contact;
-  if (name == "demo") return LeadFormKind::demo;
-  if (name == "quote") return LeadFormKind::quote;
-  return std::nullopt;
+  return leads::parse_kind(name);
 }
 
 boost::json::object lead_form_view(LeadFormKind kind, const std::vector<content::Service>& services,
                                    const boost::json::object& values, const boost::json::object& errors) {
-  static constexpr std::string_view kNames[] = {"contact", "demo", "quote"};
   static constexpr std::string_view kSubmitLabels[] = {"Send message", "Request a demo", "Request a quote"};
   const auto index = static_cast<std::size_t>(kind);
+  const std::string kind_name(leads::kind_name(kind));
   boost::json::array fields;
-  for (const auto& spec : field_specs(kind, services)) fields.push_back(field_view(spec, values, errors));
-  return {{"kind", kNames[index]},
-          {"action", "/" + std::string(kNames[index])},
+  boost::json::array summary;
+  for (const auto& spec : field_specs(kind, services)) {
+    fields.push_back(field_view(kind, spec, values, errors));
+    const std::string error = string_value(errors, spec.name);
+    if (!error.empty()) {
+      summary.push_back(
+          boost::json::object{{"href", "#" + error_target(spec)}, {"message", error}, {"label", spec.label}});
+    }
+  }
+  const std::string consent_error = string_value(errors, "consent");
+  if (!consent_error.empty()) {
+    summary.push_back(
+        boost::json::object{{"href", "#field-consent"}, {"message", consent_error}, {"label", "Consent"}});
+  }
+  return {{"kind", kind_name},
+          {"action", "/" + kind_name},
           {"submit_label", kSubmitLabels[index]},
           {"fields", std::move(fields)},
           {"consent_checked", is_selected(values, "consent", "yes") || is_selected(values, "consent", "on")},
-          {"has_errors", !errors.empty()},
-          {"consent_error", string_value(errors, "consent")},
-          {"has_consent_error", !string_value(errors, "consent").empty()}};
+          {"has_errors", !summary.empty()},
+          {"error_summary", std::move(summary)},
+          {"consent_error", consent_error},
+          {"has_consent_error", !consent_error.empty()}};
 }
 
 }  // namespace iv::web::site

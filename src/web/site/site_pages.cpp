@@ -87,7 +87,7 @@ SitePages::SitePages(SiteSettings settings, content::ContentRepository& content,
                    .email = settings_.contact_email};
 }
 
-void SitePages::register_routes(Router& router) {
+void SitePages::register_routes(Router& router, bool with_lead_forms) {
   const auto page = [this](auto make) {
     return [this, make](const Request& request, const RouteParams& params) {
       return render_page(request, make(request, params));
@@ -123,6 +123,7 @@ void SitePages::register_routes(Router& router) {
              page([this](const Request&, const RouteParams&) { return text_page("privacy", "pages/text"); }),
              options());
   for (const std::string_view kind : {"contact", "demo", "quote"}) {
+    if (!with_lead_forms) break;
     router.add(Method::get, "/" + std::string(kind),
                page([this, kind](const Request& r, const RouteParams&) { return lead_form_page(kind, r); }),
                options(kind == "quote" ? std::vector<std::string>{"service"} : std::vector<std::string>{}));
@@ -379,17 +380,19 @@ SitePages::MaybePage SitePages::text_page(std::string_view slug, std::string_vie
   return view;
 }
 
-SitePages::MaybePage SitePages::lead_form_page(std::string_view kind_name, const Request& request) {
+SitePages::MaybePage SitePages::lead_form_page(std::string_view kind_name, const Request& request,
+                                               const object& values_in, const object& errors,
+                                               const object& form_extras) {
   const auto kind = site::lead_form_kind(kind_name);
   if (!kind) return std::nullopt;
   const auto services = all_services();
-  object values;
+  object values = values_in;
   // /quote?service=data-annotation pre-selects the service a visitor came from.
   if (const auto service = filter_value(request, "service")) {
     const bool known = std::any_of(services.begin(), services.end(),
                                    [&](const content::Service& s) { return s.slug == *service; });
     if (!known || *kind != site::LeadFormKind::quote) return std::nullopt;
-    values["services"] = array{boost::json::string(*service)};
+    if (!values.contains("services")) values["services"] = array{boost::json::string(*service)};
   }
   struct Copy {
     std::string_view title, description;
@@ -405,16 +408,54 @@ SitePages::MaybePage SitePages::lead_form_page(std::string_view kind_name, const
        "Tell us about your data and your goals, and we will send a scoped proposal with pricing, "
        "usually within two business days."}};
   const Copy& copy = kCopy[static_cast<std::size_t>(*kind)];
+  object lead_form = site::lead_form_view(*kind, services, values, errors);
+  for (const auto& extra : form_extras) lead_form[extra.key()] = extra.value();
   PageView view{.template_name = "pages/lead-form"};
   view.head = {.title = std::string(copy.title),
                .description = std::string(copy.description),
                .path = "/" + std::string(kind_name)};
   view.data = {{"intro", object{{"title", copy.title}, {"text", copy.description}}},
-               {"form", site::lead_form_view(*kind, services, values, {})},
+               {"form", lead_form},
                {"is_contact", *kind == site::LeadFormKind::contact},
                {"is_demo", *kind == site::LeadFormKind::demo},
                {"is_quote", *kind == site::LeadFormKind::quote}};
   return view;
+}
+
+std::optional<std::string> SitePages::render_lead_form(std::string_view kind, const Request& request,
+                                                       const object& values, const object& errors,
+                                                       const object& form_extras) {
+  const auto page = lead_form_page(kind, request, values, errors, form_extras);
+  if (!page) return std::nullopt;
+  return render_layout(*page, request.path);
+}
+
+std::optional<std::string> SitePages::render_lead_thanks(std::string_view kind_name,
+                                                         std::string_view reference) {
+  const auto kind = site::lead_form_kind(kind_name);
+  if (!kind) return std::nullopt;
+  struct Copy {
+    std::string_view title, text;
+  };
+  static constexpr Copy kCopy[] = {
+      {"Thank you for your message",
+       "Your message is with our team. The right person will reply within one business day."},
+      {"Thank you for requesting a demo",
+       "A solutions lead will write within one business day to agree a time that suits you."},
+      {"Thank you for your quote request",
+       "We will review your requirements and send a scoped proposal with pricing within two business days."}};
+  const Copy& copy = kCopy[static_cast<std::size_t>(*kind)];
+  PageView view{.template_name = "pages/lead-thanks"};
+  const std::string path = "/" + std::string(kind_name) + "/thanks";
+  view.head = {.title = std::string(copy.title), .description = std::string(copy.text), .noindex = true};
+  view.data = {{"thanks", object{{"title", copy.title},
+                                 {"text", copy.text},
+                                 {"has_reference", !reference.empty()},
+                                 {"reference", reference},
+                                 {"is_contact", *kind == site::LeadFormKind::contact},
+                                 {"is_demo", *kind == site::LeadFormKind::demo},
+                                 {"is_quote", *kind == site::LeadFormKind::quote}}}};
+  return render_layout(view, path);
 }
 
 std::vector<content::Service> SitePages::all_services() {

@@ -40,8 +40,22 @@ class SitePages {
   SitePages(SiteSettings settings, content::ContentRepository& content, const TemplateEngine& templates,
             const StaticAssets& assets);
 
-  // Registers every public page (GET, cacheable, HTML).
-  void register_routes(Router& router);
+  // Registers every public page (GET, cacheable, HTML). Without
+  // `with_lead_forms` the GET routes of /contact, /demo and /quote are left to
+  // LeadPages (web/site/lead_pages.h), which adds a CSRF token per request.
+  void register_routes(Router& router, bool with_lead_forms = true);
+
+  // The contact / demo / quote page with the visitor's `values` and per-field
+  // `errors` (see site::lead_form_view); `form_extras` is merged into the form's
+  // template data (security token, general message, ...). nullopt for an
+  // unknown kind or an unknown ?service= (the caller answers 404).
+  std::optional<std::string> render_lead_form(std::string_view kind, const Request& request,
+                                              const boost::json::object& values,
+                                              const boost::json::object& errors,
+                                              const boost::json::object& form_extras);
+  // The thank-you page after a submission (noindex). `reference` is shown when
+  // not empty; the caller passes only ids it has checked for shape.
+  std::optional<std::string> render_lead_thanks(std::string_view kind, std::string_view reference);
 
   // Every public URL path, including filter views such as
   // "/case-studies?industry=Healthcare", for the page-cache pre-render,
@@ -82,7 +96,9 @@ class SitePages {
   MaybePage impact_list_page(const Request& request);
   MaybePage impact_story_page(std::string_view slug);
   MaybePage text_page(std::string_view slug, std::string_view template_name);
-  MaybePage lead_form_page(std::string_view kind, const Request& request);
+  MaybePage lead_form_page(std::string_view kind, const Request& request,
+                           const boost::json::object& values = {}, const boost::json::object& errors = {},
+                           const boost::json::object& form_extras = {});
 
   Response render_page(const Request& request, const MaybePage& page);
   std::string render_layout(const PageView& page, std::string_view request_path) const;

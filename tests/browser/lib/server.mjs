@@ -70,18 +70,22 @@ export async function startServer(binary, { env = {} } = {}) {
     stderr += chunk;
     process.stderr.write(chunk);  // warnings and errors of the server belong in the test log
   });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'error' without 'exit' happens when the binary cannot be started at all.
+  const exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => {
+      stderr += `\nspawn failed: ${error.message}`;
+      resolve({ code: null, signal: null, error: error.message });
+    });
+  });
   let exitStatus = null;
   exited.then((status) => (exitStatus = status));
-  child.once('error', (error) => {
-    stderr += `\nspawn failed: ${error.message}`;
-  });
 
   const cleanUp = () => rm(dataDir, { recursive: true, force: true });
   const deadline = Date.now() + startTimeoutMs;
   let port = null;
   while (port === null) {
-    if (exitStatus !== null || child.exitCode !== null) {
+    if (exitStatus !== null) {
       await cleanUp();
       throw new Error(`${binary} serve exited before listening (${JSON.stringify(exitStatus)}):\n${stderr}`);
     }
