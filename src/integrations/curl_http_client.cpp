@@ -1,24 +1,18 @@
 #include "integrations/curl_http_client.h"
 
 #include <algorithm>
-#include <memory>
 #include <mutex>
 #include <stdexcept>
 
 #include <curl/curl.h>
 
+#include "integrations/curl_handles.h"
+
 namespace iv::integrations {
 namespace {
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
+using curl_handles::EasyHandle;
+using HeaderList = curl_handles::SlistHandle;
 
 char ascii_lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -68,15 +62,6 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   std::ranges::transform(name, name.begin(), ascii_lower);
   exchange.headers.emplace_back(std::move(name), std::string(trim(line.substr(colon + 1))));
   return n;
-}
-
-// curl_slist_append returns the (possibly new) head, or null leaving the list intact.
-bool append_header(HeaderList& list, const std::string& line) {
-  curl_slist* head = curl_slist_append(list.get(), line.c_str());
-  if (head == nullptr) return false;
-  (void)list.release();
-  list.reset(head);
-  return true;
 }
 
 // Header lines must not smuggle a second header or a request line.
@@ -150,12 +135,14 @@ std::expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpReque
     if (!is_safe_header_text(name) || !is_safe_header_text(value) || name.empty()) {
       return std::unexpected(TransportError{"invalid request header", false});
     }
-    if (!append_header(header_list, name + ": " + value)) {
+    if (!curl_handles::append(header_list, name + ": " + value)) {
       return std::unexpected(TransportError{"out of memory", false});
     }
   }
   // Without this libcurl waits up to a second for "100 Continue" on larger bodies.
-  if (!append_header(header_list, "Expect:")) return std::unexpected(TransportError{"out of memory", false});
+  if (!curl_handles::append(header_list, "Expect:")) {
+    return std::unexpected(TransportError{"out of memory", false});
+  }
 
   Exchange exchange;
   exchange.max_body = settings_.max_response_bytes;

@@ -5,24 +5,17 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <memory>
 
 #include <curl/curl.h>
 
+#include "integrations/curl_handles.h"
 #include "integrations/curl_http_client.h"
 
 namespace iv::integrations {
 namespace {
 
-struct EasyDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using RecipientList = std::unique_ptr<curl_slist, SlistDeleter>;
+using curl_handles::EasyHandle;
+using RecipientList = curl_handles::SlistHandle;
 
 constexpr std::size_t kMaxAddress = 254;
 
@@ -112,10 +105,9 @@ std::expected<void, MailError> SmtpMailer::send(const EmailMessage& message) {
   for (const EmailAddress& to : message.to) {
     if (!is_sendable_address(to.address))
       return std::unexpected(MailError{false, "invalid recipient address"});
-    curl_slist* head = curl_slist_append(recipients.get(), ("<" + to.address + ">").c_str());
-    if (head == nullptr) return std::unexpected(MailError{true, "out of memory"});
-    (void)recipients.release();
-    recipients.reset(head);
+    if (!curl_handles::append(recipients, "<" + to.address + ">")) {
+      return std::unexpected(MailError{true, "out of memory"});
+    }
   }
 
   const std::string text = render_rfc5322(message, rfc5322_date(std::chrono::system_clock::now()));

@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <mutex>
-#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -20,43 +18,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store/migrations.h"
 #include "store/sql_job_queue.h"
 #include "store/sqlite_database.h"
+#include "support/temp_database.h"
 
 namespace iv::store {
 namespace {
 
-namespace fs = std::filesystem;
 using jobs::Clock;
 using jobs::Job;
 using jobs::JobSpec;
 using jobs::QueueStats;
 using namespace std::chrono_literals;
-
-fs::path source_dir() {
-  return fs::path(__FILE__).parent_path().parent_path().parent_path();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ =
-        fs::temp_directory_path() / ("iv-jobs-test-" + std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::int64_t ms_of(Clock::time_point time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
@@ -64,11 +37,7 @@ std::int64_t ms_of(Clock::time_point time) {
 
 class JobQueueTest : public ::testing::Test {
  protected:
-  JobQueueTest()
-      : database_(SqliteSettings{.path = dir_.path() / "app.db", .pool_size = 4}),
-        queue_(database_, SqlJobQueueSettings{.now = [this] { return now(); }}) {
-    Migrator(source_dir() / "migrations").apply(*database_.lease());
-  }
+  JobQueueTest() : queue_(database_, SqlJobQueueSettings{.now = [this] { return now(); }}) {}
 
   Clock::time_point now() const { return Clock::time_point(std::chrono::milliseconds(now_ms_.load())); }
   void advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }
@@ -97,9 +66,9 @@ class JobQueueTest : public ::testing::Test {
     return database_.lease()->query("SELECT COUNT(*) FROM jobs").front().integer(0);
   }
 
-  TempDir dir_;
+  test::MigratedDatabase scratch_{"iv-jobs-test-"};
   std::atomic<std::int64_t> now_ms_{1'800'000'000'000};  // 2027-01-15
-  SqliteDatabase database_;
+  SqliteDatabase& database_ = scratch_.database();
   SqlJobQueue queue_;
 };
 
@@ -488,7 +457,7 @@ TEST_F(JobQueueTest, KilledProcessLosesNothingCommittedAndItsLeaseExpires) {
   if (child == 0) {
     // Its own connections: the parent's must not be used across fork().
     close(acknowledgements[0]);
-    SqliteDatabase database(SqliteSettings{.path = dir_.path() / "app.db", .pool_size = 1});
+    SqliteDatabase database(SqliteSettings{.path = scratch_.file(), .pool_size = 1});
     SqlJobQueue queue(database, SqlJobQueueSettings{.now = [this] { return now(); }});
     for (int i = 0; i < 20; ++i) {
       const std::int64_t id = queue.enqueue(spec("k", std::to_string(i)));

@@ -4,11 +4,8 @@
 // sleep, metrics and logs), and the Scheduler's once-per-period enqueue.
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <functional>
 #include <mutex>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -20,14 +17,14 @@
 #include "jobs/worker_pool.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
-#include "store/migrations.h"
 #include "store/sql_job_queue.h"
 #include "store/sqlite_database.h"
+#include "support/log_capture.h"
+#include "support/temp_database.h"
 
 namespace iv::jobs {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using store::SqlRow;
 
@@ -55,47 +52,6 @@ TEST(RetryPolicyTest, FullJitterBetweenMinimumAndTheDoublingCeiling) {
 }
 
 // ---- fixtures -------------------------------------------------------------------
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ =
-        fs::temp_directory_path() / ("iv-pool-test-" + std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-class CapturedLog {
- public:
-  CapturedLog() : file_(std::tmpfile()) {}
-  ~CapturedLog() { std::fclose(file_); }
-  CapturedLog(const CapturedLog&) = delete;
-  CapturedLog& operator=(const CapturedLog&) = delete;
-  std::FILE* file() { return file_; }
-  std::string text() {
-    std::fflush(file_);
-    std::rewind(file_);
-    std::string out;
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file_)) > 0) out.append(buffer, n);
-    return out;
-  }
-
- private:
-  std::FILE* file_;
-};
 
 // A handler made of a function, counting its calls.
 class FunctionHandler final : public JobHandler {
@@ -127,12 +83,8 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 class WorkerPoolTest : public ::testing::Test {
  protected:
   WorkerPoolTest()
-      : database_(store::SqliteSettings{.path = dir_.path() / "app.db", .pool_size = 4}),
-        queue_(database_),
-        logger_(observe::LogSettings{.min_level = observe::LogLevel::debug, .out = log_.file()}) {
-    const fs::path source = fs::path(__FILE__).parent_path().parent_path().parent_path();
-    store::Migrator(source / "migrations").apply(*database_.lease());
-  }
+      : queue_(database_),
+        logger_(observe::LogSettings{.min_level = observe::LogLevel::debug, .out = log_.file()}) {}
 
   WorkerPoolSettings settings(int threads = 2) {
     return WorkerPoolSettings{.threads = threads, .idle_poll = 20ms, .worker_id = "test", .retry = {}};
@@ -162,10 +114,10 @@ class WorkerPoolTest : public ::testing::Test {
     return std::stod(text.substr(at + prefix.size() - 1));
   }
 
-  TempDir dir_;
-  store::SqliteDatabase database_;
+  test::MigratedDatabase scratch_{"iv-pool-test-"};
+  store::SqliteDatabase& database_ = scratch_.database();
   store::SqlJobQueue queue_;
-  CapturedLog log_;
+  test::CapturedLog log_;
   observe::Logger logger_;
   observe::MetricsRegistry metrics_;
 };

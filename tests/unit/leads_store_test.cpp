@@ -3,10 +3,7 @@
 // fallback when a batch fails, and retention.
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <future>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,40 +17,18 @@
 #include "observe/log.h"
 #include "observe/metrics.h"
 #include "security/field_cipher.h"
-#include "store/migrations.h"
 #include "store/sql_job_queue.h"
 #include "store/sql_lead_repository.h"
 #include "store/sqlite_database.h"
+#include "support/log_capture.h"
+#include "support/temp_database.h"
 
 namespace iv::leads {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr std::string_view kSecret = "test-secret-key-0123456789abcdef-0123456789";
-
-fs::path source_dir() {
-  return fs::path(__FILE__).parent_path().parent_path().parent_path();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ =
-        fs::temp_directory_path() / ("iv-leads-test-" + std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 LeadFields contact_fields(std::string name = "Ada Lovelace", std::string email = "ada@example.com") {
   LeadFields f;
@@ -93,16 +68,11 @@ class FailingRepository : public LeadRepository {
 class LeadStoreTest : public ::testing::Test {
  protected:
   LeadStoreTest()
-      : log_file_(std::tmpfile()),
-        logger_(observe::LogSettings{.out = log_file_}),
-        database_(store::SqliteSettings{.path = dir_.path() / "app.db", .pool_size = 4}),
+      : logger_(observe::LogSettings{.out = log_.file()}),
         queue_(database_),
         repository_(database_),
         cipher_(kSecret, "leads"),
-        failing_(repository_, cipher_) {
-    store::Migrator(source_dir() / "migrations").apply(*database_.lease());
-  }
-  ~LeadStoreTest() override { std::fclose(log_file_); }
+        failing_(repository_, cipher_) {}
 
   std::unique_ptr<GroupCommitter> committer(GroupCommitSettings settings = {}) {
     return std::make_unique<GroupCommitter>(settings, database_, failing_, queue_, logger_, metrics_);
@@ -124,11 +94,11 @@ class LeadStoreTest : public ::testing::Test {
     return future;
   }
 
-  TempDir dir_;
-  std::FILE* log_file_;
+  test::MigratedDatabase scratch_{"iv-leads-test-"};
+  test::CapturedLog log_;
   observe::Logger logger_;
   observe::MetricsRegistry metrics_;
-  store::SqliteDatabase database_;
+  store::SqliteDatabase& database_ = scratch_.database();
   store::SqlJobQueue queue_;
   store::SqlLeadRepository repository_;
   security::FieldCipher cipher_;

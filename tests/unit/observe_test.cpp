@@ -1,7 +1,6 @@
 // Logging (JSON lines) and metrics (Prometheus text format).
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <string>
 #include <thread>
@@ -12,45 +11,12 @@
 
 #include "observe/log.h"
 #include "observe/metrics.h"
+#include "support/log_capture.h"
 
 namespace iv::observe {
 namespace {
 
-// Everything a Logger wrote to a temporary file.
-class CapturedLog {
- public:
-  CapturedLog() : file_(std::tmpfile()) {}
-  ~CapturedLog() { std::fclose(file_); }
-  CapturedLog(const CapturedLog&) = delete;
-  CapturedLog& operator=(const CapturedLog&) = delete;
-
-  std::FILE* file() { return file_; }
-  std::string text() {
-    std::fflush(file_);
-    std::rewind(file_);
-    std::string out;
-    char buffer[4096];
-    std::size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, file_)) > 0) out.append(buffer, n);
-    return out;
-  }
-  std::vector<std::string> lines() {
-    std::vector<std::string> out;
-    const std::string all = text();
-    std::size_t start = 0;
-    while (start < all.size()) {
-      const std::size_t end = all.find('\n', start);
-      EXPECT_NE(end, std::string::npos) << "every line ends with a newline";
-      if (end == std::string::npos) break;
-      out.push_back(all.substr(start, end - start));
-      start = end + 1;
-    }
-    return out;
-  }
-
- private:
-  std::FILE* file_;
-};
+using test::CapturedLog;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,32 +12,13 @@
 
 #include "store/migrations.h"
 #include "store/sqlite_database.h"
+#include "support/temp_database.h"
 
 namespace iv::store {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ =
-        fs::temp_directory_path() / ("iv-store-test-" + std::to_string(random()) + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void write_file(const fs::path& path, std::string_view text) {
   fs::create_directories(path.parent_path());
@@ -65,7 +45,7 @@ class SqliteTest : public ::testing::Test {
   SqliteSettings settings(int pool_size = 4) const {
     return SqliteSettings{.path = dir_.path() / "nested" / "dir" / "app.db", .pool_size = pool_size};
   }
-  TempDir dir_;
+  test::TempDir dir_{"iv-store-test-"};
 };
 
 TEST_F(SqliteTest, CreatesParentDirectoryAndUsesWalForeignKeysAndSynchronousSetting) {
@@ -374,7 +354,7 @@ class MigrationsTest : public ::testing::Test {
   }
   int apply() { return Migrator(migrations()).apply(*database_.lease()); }
 
-  TempDir dir_;
+  test::TempDir dir_{"iv-store-test-"};
   SqliteDatabase database_;
 };
 
@@ -470,8 +450,7 @@ TEST_F(MigrationsTest, TwoProcessesMigratingAtOnceApplyEachMigrationOnce) {
 }
 
 TEST_F(MigrationsTest, ProjectMigrationsApplyCleanly) {
-  const fs::path project_migrations =
-      fs::path(__FILE__).parent_path().parent_path().parent_path() / "migrations";
+  const fs::path project_migrations = test::source_dir() / "migrations";
   ASSERT_TRUE(fs::is_directory(project_migrations)) << project_migrations;
   Migrator migrator(project_migrations);
   EXPECT_EQ(migrator.apply(*database_.lease()), static_cast<int>(migrator.files().size()));
