@@ -67,7 +67,7 @@ void read_lead_settings(Config& c) {
   c.rate_limit_email_per_hour = static_cast<double>(env_integer(
       "RATE_LIMIT_EMAIL_PER_HOUR", static_cast<long long>(c.rate_limit_email_per_hour), 1, 1000000000));
   c.worker_threads = static_cast<int>(env_integer("WORKER_THREADS", c.worker_threads, 1, 64));
-  c.lead_commit_wait = std::chrono::microseconds(env_integer("LEAD_COMMIT_WAIT_US", 2000, 0, 1000000));
+  c.lead_commit_wait = std::chrono::microseconds(env_integer("LEAD_COMMIT_WAIT_US", 500, 0, 1000000));
   if (auto v = env("SQLITE_SYNCHRONOUS")) {
     if (*v != "full" && *v != "normal")
       throw std::invalid_argument("SQLITE_SYNCHRONOUS must be full or normal");

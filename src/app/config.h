@@ -50,7 +50,7 @@ struct Config {
   int rate_limit_email_burst = 5;                    // RATE_LIMIT_EMAIL_BURST
   double rate_limit_email_per_hour = 5;              // RATE_LIMIT_EMAIL_PER_HOUR
   int worker_threads = 2;                            // WORKER_THREADS: job workers in this process
-  std::chrono::microseconds lead_commit_wait{2000};  // LEAD_COMMIT_WAIT_US: group-commit linger
+  std::chrono::microseconds lead_commit_wait{500};  // LEAD_COMMIT_WAIT_US: group-commit linger (bench/leads)
   // SQLITE_SYNCHRONOUS=full|normal. FULL: a commit (and so every 303/201 for
   // a lead) is on disk before it is acknowledged, even across power loss.
   bool sqlite_synchronous_full = true;
