@@ -301,7 +301,8 @@ struct WebStack {
         web::Method::get, "/metrics",
         [&metrics](const web::Request&, const web::RouteParams&) {
           web::Response r;
-          r.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}, {"Cache-Control", "no-store"}};
+          r.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
+                       {"Cache-Control", "no-store"}};
           r.body = metrics.render();
           return r;
         },
@@ -309,7 +310,8 @@ struct WebStack {
   }
 };
 
-Application::Application(Config config) : config_(std::move(config)), parts_(std::make_unique<Components>(config_)) {
+Application::Application(Config config)
+    : config_(std::move(config)), parts_(std::make_unique<Components>(config_)) {
   std::filesystem::create_directories(config_.data_dir);
   if (config_.secret_key.empty()) config_.secret_key = load_or_create_secret(config_.data_dir);
   // synchronous=FULL by default: with the group commit, the fsync per commit
@@ -476,7 +478,8 @@ int Application::export_site(const std::filesystem::path& out) {
   for (auto& path : web.api.public_paths()) targets.push_back(std::move(path));
 
   std::size_t files = 0;
-  auto write_with_gzip = [&](const std::filesystem::path& file, std::string_view body, std::string_view type) {
+  auto write_with_gzip = [&](const std::filesystem::path& file, std::string_view body,
+                             std::string_view type) {
     write_file(out / file, body);
     ++files;
     if (web::is_compressible(type)) {

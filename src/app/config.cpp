@@ -1,14 +1,14 @@
 #include "app/config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
 #include <string_view>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace iv::app {
 namespace {
@@ -91,7 +91,8 @@ Config config_from_environment() {
   c.behind_tls = env_flag("BEHIND_TLS", c.behind_tls);
   c.threads = static_cast<int>(env_integer("THREADS", c.threads, 0, 256));
   c.max_connections = static_cast<std::size_t>(env_integer("MAX_CONNECTIONS", 10000, 1, 1000000));
-  c.max_header_bytes = static_cast<std::size_t>(env_integer("MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024));
+  c.max_header_bytes =
+      static_cast<std::size_t>(env_integer("MAX_HEADER_BYTES", 16 * 1024, 1024, 1024 * 1024));
   c.header_timeout = std::chrono::milliseconds(env_integer("HEADER_TIMEOUT_MS", 10000, 100, 600000));
   c.idle_timeout = std::chrono::milliseconds(env_integer("IDLE_TIMEOUT_MS", 60000, 100, 3600000));
   c.content_poll = std::chrono::milliseconds(env_integer("CONTENT_POLL_MS", 2000, 100, 3600000));
@@ -109,7 +110,8 @@ std::uint16_t pick_free_port(const std::string& host) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = 0;
-  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
   const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
                   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
@@ -126,8 +128,9 @@ void finalize(Config& c) {
   if (c.port == 0) c.port = pick_free_port(c.host);
   if (c.share_dir.empty()) c.share_dir = IV_DEFAULT_SHARE_DIR;
   if (!std::filesystem::is_directory(c.share_dir / "templates")) {
-    throw std::invalid_argument("SHARE_DIR " + c.share_dir.string() +
-                                " does not contain templates/; set SHARE_DIR to the project's share directory");
+    throw std::invalid_argument(
+        "SHARE_DIR " + c.share_dir.string() +
+        " does not contain templates/; set SHARE_DIR to the project's share directory");
   }
   if (c.public_base_url.empty()) {
     c.public_base_url = "http://" + c.host + ":" + std::to_string(c.port);

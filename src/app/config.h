@@ -11,23 +11,23 @@
 namespace iv::app {
 
 struct Config {
-  std::string host = "127.0.0.1";                  // HOST
-  std::uint16_t port = 8080;                       // PORT
-  std::filesystem::path data_dir = "data";         // DATA_DIR
-  std::filesystem::path share_dir;                 // SHARE_DIR: templates/, static/, content/, migrations/, openapi/
-  std::string public_base_url;                     // PUBLIC_BASE_URL; default http://HOST:PORT
-  std::string database_url;                        // DATABASE_URL; empty: SQLite under DATA_DIR
-  std::string secret_key;                          // SECRET_KEY; generated into DATA_DIR when unset
-  std::string log_level = "info";                  // LOG_LEVEL
-  bool access_log = true;                          // ACCESS_LOG=0 turns it off
-  bool behind_tls = false;                         // BEHIND_TLS=1 adds HSTS
-  int threads = 0;                                 // THREADS; 0 = one per core
-  std::size_t max_connections = 10000;             // MAX_CONNECTIONS
-  std::size_t max_header_bytes = 16 * 1024;        // MAX_HEADER_BYTES
-  std::chrono::milliseconds header_timeout{10000}; // HEADER_TIMEOUT_MS
-  std::chrono::milliseconds idle_timeout{60000};   // IDLE_TIMEOUT_MS
-  std::chrono::milliseconds content_poll{2000};    // CONTENT_POLL_MS: how often to look for content changes
-  std::string port_file;                           // --port-file: bound port written here (tests)
+  std::string host = "127.0.0.1";           // HOST
+  std::uint16_t port = 8080;                // PORT
+  std::filesystem::path data_dir = "data";  // DATA_DIR
+  std::filesystem::path share_dir;          // SHARE_DIR: templates/, static/, content/, migrations/, openapi/
+  std::string public_base_url;              // PUBLIC_BASE_URL; default http://HOST:PORT
+  std::string database_url;                 // DATABASE_URL; empty: SQLite under DATA_DIR
+  std::string secret_key;                   // SECRET_KEY; generated into DATA_DIR when unset
+  std::string log_level = "info";           // LOG_LEVEL
+  bool access_log = true;                   // ACCESS_LOG=0 turns it off
+  bool behind_tls = false;                  // BEHIND_TLS=1 adds HSTS
+  int threads = 0;                          // THREADS; 0 = one per core
+  std::size_t max_connections = 10000;      // MAX_CONNECTIONS
+  std::size_t max_header_bytes = 16 * 1024;         // MAX_HEADER_BYTES
+  std::chrono::milliseconds header_timeout{10000};  // HEADER_TIMEOUT_MS
+  std::chrono::milliseconds idle_timeout{60000};    // IDLE_TIMEOUT_MS
+  std::chrono::milliseconds content_poll{2000};     // CONTENT_POLL_MS: how often to look for content changes
+  std::string port_file;                            // --port-file: bound port written here (tests)
 
   // --- lead capture (issue 3) ---------------------------------------------
   std::string smtp_url;                                     // SMTP_URL; empty: e-mail jobs wait
@@ -43,13 +43,13 @@ struct Config {
   std::chrono::milliseconds form_min_fill{3000};  // FORM_MIN_FILL_MS: minimum time to fill in a form
   std::string form_allowed_origins;               // FORM_ALLOWED_ORIGINS: extra origins, comma-separated
   // Rate limits (token buckets): burst and sustained rate per hour.
-  int rate_limit_address_burst = 10;                 // RATE_LIMIT_ADDRESS_BURST
-  double rate_limit_address_per_hour = 10;           // RATE_LIMIT_ADDRESS_PER_HOUR
-  int rate_limit_no_challenge_burst = 3;             // RATE_LIMIT_NO_CHALLENGE_BURST
-  double rate_limit_no_challenge_per_hour = 3;       // RATE_LIMIT_NO_CHALLENGE_PER_HOUR
-  int rate_limit_email_burst = 5;                    // RATE_LIMIT_EMAIL_BURST
-  double rate_limit_email_per_hour = 5;              // RATE_LIMIT_EMAIL_PER_HOUR
-  int worker_threads = 2;                            // WORKER_THREADS: job workers in this process
+  int rate_limit_address_burst = 10;                // RATE_LIMIT_ADDRESS_BURST
+  double rate_limit_address_per_hour = 10;          // RATE_LIMIT_ADDRESS_PER_HOUR
+  int rate_limit_no_challenge_burst = 3;            // RATE_LIMIT_NO_CHALLENGE_BURST
+  double rate_limit_no_challenge_per_hour = 3;      // RATE_LIMIT_NO_CHALLENGE_PER_HOUR
+  int rate_limit_email_burst = 5;                   // RATE_LIMIT_EMAIL_BURST
+  double rate_limit_email_per_hour = 5;             // RATE_LIMIT_EMAIL_PER_HOUR
+  int worker_threads = 2;                           // WORKER_THREADS: job workers in this process
   std::chrono::microseconds lead_commit_wait{500};  // LEAD_COMMIT_WAIT_US: group-commit linger (bench/leads)
   // SQLITE_SYNCHRONOUS=full|normal. FULL: a commit (and so every 303/201 for
   // a lead) is on disk before it is acknowledged, even across power loss.

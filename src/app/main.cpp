@@ -1,9 +1,9 @@
 // indivillage: the IndiVillage.com server and its operator commands.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "app/application.h"
 #include "app/config.h"
@@ -24,14 +24,18 @@ int main(int argc, char** argv) {
   iv::app::ServeOptions serve_options;
   int header_timeout_ms = static_cast<int>(config.header_timeout.count());
   int idle_timeout_ms = static_cast<int>(config.idle_timeout.count());
-  auto* serve = cli.add_subcommand("serve", "Serve the website and API (and run workers unless --no-workers)");
+  auto* serve =
+      cli.add_subcommand("serve", "Serve the website and API (and run workers unless --no-workers)");
   serve->add_option("--host", config.host, "Address to listen on (HOST)");
   serve->add_option("--port", config.port, "Port to listen on, 0 for any free port (PORT)");
-  serve->add_option("--threads", config.threads, "I/O threads, 0 for one per core (THREADS)")->check(CLI::Range(0, 256));
+  serve->add_option("--threads", config.threads, "I/O threads, 0 for one per core (THREADS)")
+      ->check(CLI::Range(0, 256));
   serve->add_option("--port-file", config.port_file, "Write the bound port to this file once listening");
   serve->add_option("--max-connections", config.max_connections, "Connection cap (MAX_CONNECTIONS)")
       ->check(CLI::Range(1, 1000000));
-  serve->add_option("--header-timeout-ms", header_timeout_ms, "Time allowed for a request head (HEADER_TIMEOUT_MS)")
+  serve
+      ->add_option("--header-timeout-ms", header_timeout_ms,
+                   "Time allowed for a request head (HEADER_TIMEOUT_MS)")
       ->check(CLI::Range(100, 600000));
   serve->add_option("--idle-timeout-ms", idle_timeout_ms, "Keep-alive idle timeout (IDLE_TIMEOUT_MS)")
       ->check(CLI::Range(100, 3600000));
@@ -43,7 +47,8 @@ int main(int argc, char** argv) {
   std::string content_dir;
   auto* content = cli.add_subcommand("content", "Manage site content");
   content->require_subcommand(1);
-  auto* sync = content->add_subcommand("sync", "Load content/ (Markdown with front matter) into the database");
+  auto* sync =
+      content->add_subcommand("sync", "Load content/ (Markdown with front matter) into the database");
   sync->add_option("--dir", content_dir, "Content directory (default: SHARE_DIR/content)");
 
   std::string export_dir;
@@ -61,7 +66,8 @@ int main(int argc, char** argv) {
     if (worker->parsed()) return app.work();
     if (cli.got_subcommand("migrate")) return app.migrate();
     if (sync->parsed()) {
-      return app.content_sync(content_dir.empty() ? config.share_dir / "content" : std::filesystem::path(content_dir));
+      return app.content_sync(content_dir.empty() ? config.share_dir / "content"
+                                                  : std::filesystem::path(content_dir));
     }
     if (export_cmd->parsed()) return app.export_site(export_dir);
   } catch (const std::exception& e) {

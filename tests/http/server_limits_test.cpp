@@ -2,9 +2,9 @@
 // pipelining, HEAD, bad input, trace context, security headers, access log and
 // graceful shutdown. Each test starts its own server (ctest runs every test in
 // its own process).
+#include <chrono>
 #include <csignal>
 #include <sstream>
-#include <chrono>
 #include <thread>
 
 #include <boost/json.hpp>
