@@ -162,4 +162,40 @@ std::optional<FieldRule> field_rule(LeadKind kind, std::string_view field) {
   return std::nullopt;
 }
 
+namespace {
+
+// One table for the names and the members, so they cannot drift apart.
+constexpr std::pair<std::string_view, std::string LeadFields::*> kTextFields[] = {
+    {"name", &LeadFields::name},
+    {"email", &LeadFields::email},
+    {"company", &LeadFields::company},
+    {"phone", &LeadFields::phone},
+    {"message", &LeadFields::message},
+    {"preferred_dates", &LeadFields::preferred_dates},
+    {"company_size", &LeadFields::company_size},
+    {"data_type", &LeadFields::data_type},
+    {"data_volume", &LeadFields::data_volume},
+    {"timeline", &LeadFields::timeline},
+    {"budget_range", &LeadFields::budget_range},
+    {"upload_id", &LeadFields::upload_id}};
+
+constexpr auto kTextFieldNames = [] {
+  std::array<std::string_view, std::size(kTextFields)> names{};
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = kTextFields[i].first;
+  return names;
+}();
+
+}  // namespace
+
+std::span<const std::string_view> text_field_names() {
+  return kTextFieldNames;
+}
+
+std::string* text_field(LeadFields& f, std::string_view name) {
+  for (const auto& [field, member] : kTextFields) {
+    if (field == name) return &(f.*member);
+  }
+  return nullptr;
+}
+
 }  // namespace iv::leads

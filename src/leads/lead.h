@@ -46,6 +46,11 @@ struct LeadFields {
   bool operator==(const LeadFields&) const = default;
 };
 
+// Names of the text fields of the "Lead fields" contract (DESIGN.md), in form order.
+std::span<const std::string_view> text_field_names();
+// The text member of `fields` named `name`; nullptr for services, consent and unknown names.
+std::string* text_field(LeadFields& fields, std::string_view name);
+
 // How a submission showed that a person sent it.
 enum class Challenge : std::uint8_t {
   altcha,     // a solved proof-of-work challenge

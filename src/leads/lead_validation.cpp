@@ -45,30 +45,6 @@ std::string plural(std::size_t n, std::string_view word) {
 }
 
 // The field's value by name, for the generic checks.
-std::string* text_field(LeadFields& f, std::string_view name) {
-  static constexpr std::pair<std::string_view, std::string LeadFields::*> kTextFields[] = {
-      {"name", &LeadFields::name},
-      {"email", &LeadFields::email},
-      {"company", &LeadFields::company},
-      {"phone", &LeadFields::phone},
-      {"message", &LeadFields::message},
-      {"preferred_dates", &LeadFields::preferred_dates},
-      {"company_size", &LeadFields::company_size},
-      {"data_type", &LeadFields::data_type},
-      {"data_volume", &LeadFields::data_volume},
-      {"timeline", &LeadFields::timeline},
-      {"budget_range", &LeadFields::budget_range},
-      {"upload_id", &LeadFields::upload_id}};
-  for (const auto& [field, member] : kTextFields) {
-    if (field == name) return &(f.*member);
-  }
-  return nullptr;
-}
-
-constexpr std::string_view kAllTextFields[] = {"name",        "email",           "company",      "phone",
-                                               "message",     "preferred_dates", "company_size", "data_type",
-                                               "data_volume", "timeline",        "budget_range", "upload_id"};
-
 std::string missing_message(std::string_view field) {
   if (field == "name") return "Enter your name.";
   if (field == "email") return "Enter your email address.";
@@ -130,7 +106,7 @@ std::optional<std::string> text_problem(const FieldRule& rule, const std::string
 }
 
 void normalise(LeadFields& fields) {
-  for (const auto name : kAllTextFields) {
+  for (const auto name : text_field_names()) {
     std::string* value = text_field(fields, name);
     std::string trimmed(trim(*value));
     *value = name == "message" ? replace_line_ends(trimmed) : std::move(trimmed);
@@ -307,7 +283,7 @@ std::vector<FieldError> normalise_and_validate(LeadKind kind, LeadFields& fields
   }
   // Fields that belong to another kind of request.
   const std::string not_taken = "A " + std::string(kind_name(kind)) + " request does not take this field.";
-  for (const auto name : kAllTextFields) {
+  for (const auto name : text_field_names()) {
     if (!field_rule(kind, name) && !text_field(fields, name)->empty())
       errors.push_back({std::string(name), not_taken});
   }

@@ -24,6 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions, parseArgs, startServer } from './lib/server.mjs';
+import { openPage } from './lib/page.mjs';
 
 const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const blockingImpacts = new Set(['serious', 'critical']);
@@ -56,31 +57,6 @@ const payloads = [
   '</textarea><script>window.__xss=4</script>',
   '{{csrf_token}} <iframe srcdoc="<script>parent.__xss=5</script>">',
 ];
-
-// ---------------------------------------------------------------------------
-// Pages without JavaScript: as in pages.mjs, scripts are switched off through
-// the DevTools protocol (Playwright's javaScriptEnabled: false crashes Debian's
-// Chromium once something sets a timer); axe needs timers, so the switch is
-// lifted while it runs. Scripts the parser skipped never run later.
-
-async function openPage(context, mode) {
-  const page = await context.newPage();
-  let devtools = null;
-  if (!mode.javaScriptEnabled) {
-    devtools = await context.newCDPSession(page);
-    await devtools.send('Emulation.setScriptExecutionDisabled', { value: true });
-  }
-  const withTimers = async (fn) => {
-    if (!devtools) return fn();
-    await devtools.send('Emulation.setScriptExecutionDisabled', { value: false });
-    try {
-      return await fn();
-    } finally {
-      await devtools.send('Emulation.setScriptExecutionDisabled', { value: true });
-    }
-  };
-  return { page, withTimers };
-}
 
 const recordCspViolations = () => {
   window.__cspViolations = [];

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions, parseArgs, startServer } from './lib/server.mjs';
+import { openPage } from './lib/page.mjs';
 
 const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const blockingImpacts = new Set(['serious', 'critical']);
@@ -21,34 +22,6 @@ const narrowestWidth = 360;
 const withJs = { name: 'js', javaScriptEnabled: true };
 const withoutJs = { name: 'nojs', javaScriptEnabled: false };
 const modes = [withJs, withoutJs];
-
-// ---------------------------------------------------------------------------
-// Pages without JavaScript. Playwright's `javaScriptEnabled: false` crashes
-// Debian's Chromium 156 as soon as anything (axe, for one) sets a timer in the
-// page, taking the whole browser down. So scripts are switched off per page
-// through the DevTools protocol instead (the same Emulation switch), before
-// the first navigation: the document is parsed with scripting disabled, so
-// <noscript> renders and no page script runs. For axe, which needs timers,
-// the switch is lifted briefly; scripts the parser skipped never run later.
-
-async function openPage(context, mode) {
-  const page = await context.newPage();
-  let devtools = null;
-  if (!mode.javaScriptEnabled) {
-    devtools = await context.newCDPSession(page);
-    await devtools.send('Emulation.setScriptExecutionDisabled', { value: true });
-  }
-  const withTimers = async (fn) => {
-    if (!devtools) return fn();
-    await devtools.send('Emulation.setScriptExecutionDisabled', { value: false });
-    try {
-      return await fn();
-    } finally {
-      await devtools.send('Emulation.setScriptExecutionDisabled', { value: true });
-    }
-  };
-  return { page, withTimers };
-}
 
 // ---------------------------------------------------------------------------
 // Discovering one URL per page template from the site itself, so the test

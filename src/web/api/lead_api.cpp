@@ -65,21 +65,6 @@ struct ApiInput {
 ApiInput read_input(const json::object& body) {
   ApiInput input;
   leads::LeadFields& f = input.fields;
-  const std::pair<std::string_view, std::string*> text_fields[] = {
-      {"name", &f.name},
-      {"email", &f.email},
-      {"company", &f.company},
-      {"phone", &f.phone},
-      {"message", &f.message},
-      {"preferred_dates", &f.preferred_dates},
-      {"company_size", &f.company_size},
-      {"data_type", &f.data_type},
-      {"data_volume", &f.data_volume},
-      {"timeline", &f.timeline},
-      {"budget_range", &f.budget_range},
-      {"upload_id", &f.upload_id},
-      {"altcha", &input.altcha},
-      {"g-recaptcha-response", &input.recaptcha}};
   for (const auto& member : body) {
     const std::string_view name = member.key();
     const json::value& value = member.value();
@@ -105,12 +90,13 @@ ApiInput read_input(const json::object& body) {
       }
       continue;
     }
-    const auto field = std::find_if(std::begin(text_fields), std::end(text_fields),
-                                    [&](const auto& entry) { return entry.first == name; });
-    if (field == std::end(text_fields)) {
+    std::string* field = leads::text_field(f, name);
+    if (name == "altcha") field = &input.altcha;
+    if (name == "g-recaptcha-response") field = &input.recaptcha;
+    if (field == nullptr) {
       input.type_errors.push_back({std::string(name), "Unknown field."});
     } else if (value.is_string()) {
-      *field->second = std::string(value.get_string());
+      *field = std::string(value.get_string());
     } else if (!value.is_null()) {
       input.type_errors.push_back({std::string(name), "Must be a string."});
     }

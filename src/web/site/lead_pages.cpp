@@ -285,19 +285,8 @@ std::optional<LeadPages::FormInput> LeadPages::parse_form(std::string_view body)
   if (!params) return std::nullopt;
   LeadPages::FormInput input;
   leads::LeadFields& f = input.fields;
-  const std::pair<std::string_view, std::string*> text_fields[] = {
-      {"name", &f.name},
-      {"email", &f.email},
-      {"company", &f.company},
-      {"phone", &f.phone},
-      {"message", &f.message},
-      {"preferred_dates", &f.preferred_dates},
-      {"company_size", &f.company_size},
-      {"data_type", &f.data_type},
-      {"data_volume", &f.data_volume},
-      {"timeline", &f.timeline},
-      {"budget_range", &f.budget_range},
-      {"upload_id", &f.upload_id},
+  // Fields that travel with the form but are not part of the lead.
+  const std::pair<std::string_view, std::string*> transport_fields[] = {
       {"csrf_token", &input.csrf_token},
       {"website", &input.website},
       {"altcha", &input.altcha},
@@ -313,13 +302,14 @@ std::optional<LeadPages::FormInput> LeadPages::parse_form(std::string_view body)
       f.consent = value == "yes" || value == "on" || value == "true";
       continue;
     }
-    for (const auto& [field, target] : text_fields) {
-      if (field == name && target->empty()) *target = value;  // the first value counts
+    std::string* target = leads::text_field(f, name);
+    for (const auto& [field, transport] : transport_fields) {
+      if (field == name) target = transport;
     }
+    if (target != nullptr && target->empty()) *target = value;  // the first value counts
   }
-  for (const auto& [field, target] : text_fields) {
-    if (field == "csrf_token") break;  // the rest are not shown again
-    keep_value(input.values, field, *target);
+  for (const std::string_view field : leads::text_field_names()) {
+    keep_value(input.values, field, *leads::text_field(f, field));
   }
   input.values["services"] = std::move(services);
   if (f.consent) input.values["consent"] = "yes";
