@@ -110,6 +110,22 @@ Response Dispatcher::handle(Request& request) {
   }
 }
 
+std::optional<StreamOpening> Dispatcher::open_stream(Request& request) {
+  auto match = router_.match(request.method, request.path);
+  if (!match.route || !match.route->stream) return std::nullopt;
+  const Route& route = *match.route;
+  try {
+    StreamOpening opening{route.stream(request, match.params), route.pattern};
+    if (auto* refusal = std::get_if<Response>(&opening.result)) refusal->route = route.pattern;
+    return opening;
+  } catch (const std::exception& e) {
+    handler_errors_.inc();
+    logger_.error("stream handler failed",
+                  {{"request_id", request.request_id}, {"path", request.path}, {"error", e.what()}});
+    return StreamOpening{server_error(request), route.pattern};
+  }
+}
+
 Response Dispatcher::dispatch(Request& request) {
   const bool is_get = request.method == Method::get || request.method == Method::head;
   if (is_get) {

@@ -42,6 +42,7 @@ class Dispatcher final : public RequestHandler {
 
   std::size_t body_limit(Method method, std::string_view path) const override;
   Response handle(Request& request) override;
+  std::optional<StreamOpening> open_stream(Request& request) override;
 
   // Renders `targets` (paths with optional canonical query) into a new cache
   // generation and swaps it in. Used at start and whenever content changes.

@@ -44,17 +44,27 @@ void RequestReader::on_header_impl(error_code&) {
 }
 
 void RequestReader::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
-  if (length)
+  if (length && consumer_ == nullptr)
     request_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, kMaxBodyReserve)));
 }
 
-std::size_t RequestReader::on_body_impl(string_view body, error_code&) {
-  request_.body.append(body.data(), body.size());
-  return body.size();
+std::size_t RequestReader::on_body_impl(string_view body, error_code& ec) {
+  return take_body(body, ec);
 }
 
-std::size_t RequestReader::on_chunk_body_impl(std::uint64_t, string_view body, error_code&) {
-  request_.body.append(body.data(), body.size());
+std::size_t RequestReader::on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) {
+  return take_body(body, ec);
+}
+
+std::size_t RequestReader::take_body(string_view body, error_code& ec) {
+  if (consumer_ == nullptr) {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  if (!consumer_->consume(std::string_view(body.data(), body.size()))) {
+    consumer_refused_ = true;
+    ec = http::error::body_limit;  // any error stops the parser; consumer_refused() tells it apart
+  }
   return body.size();
 }
 

@@ -12,6 +12,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "web/http.h"
+#include "web/router.h"
 
 namespace iv::web {
 
@@ -37,6 +38,12 @@ class RequestReader final : public boost::beast::http::basic_parser<true> {
   // True when the head had "Expect: 100-continue".
   bool expects_continue() const { return expect_continue_; }
 
+  // From now on, body bytes go to `consumer` instead of Request::body. When
+  // its consume() returns false, parsing stops with an error and
+  // consumer_refused() turns true.
+  void stream_body_to(BodyConsumer* consumer) { consumer_ = consumer; }
+  bool consumer_refused() const { return consumer_refused_; }
+
  private:
   using string_view = boost::beast::string_view;
   using error_code = boost::system::error_code;
@@ -53,7 +60,12 @@ class RequestReader final : public boost::beast::http::basic_parser<true> {
   std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override;
   void on_finish_impl(error_code&) override {}
 
+  // Appends to the request or hands to the consumer.
+  std::size_t take_body(string_view body, error_code& ec);
+
   Request& request_;
+  BodyConsumer* consumer_ = nullptr;
+  bool consumer_refused_ = false;
   std::size_t fields_ = 0;  // fields of this head so far; request_.headers may hold more, reused
   int version_ = 11;
   int host_count_ = 0;

@@ -58,6 +58,11 @@ void Router::add(Method method, std::string pattern, Handler handler, RouteOptio
   routes_.push_back(Route{method, std::move(pattern), std::move(options), std::move(handler)});
 }
 
+void Router::add_stream(Method method, std::string pattern, StreamHandler stream, RouteOptions options) {
+  options.cacheable = false;
+  routes_.push_back(Route{method, std::move(pattern), std::move(options), Handler{}, std::move(stream)});
+}
+
 Router::Match Router::match(Method method, std::string_view path) const {
   Match result;
   // Literal routes win over placeholder routes regardless of registration order,

@@ -152,6 +152,15 @@ class Worker {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket);
   asio::awaitable<void> reject(tcp::socket socket);
+  // Reads a streaming route's body into its consumer and answers. Returns
+  // false when the connection is finished with.
+  asio::awaitable<bool> serve_stream(Connection& c, beast::flat_buffer& buffer, RequestReader& reader,
+                                     Request& request, std::string& head, Exchange& x, StreamResult opened);
+  // "100 Continue" when the client asked for it; false when the write failed.
+  asio::awaitable<bool> send_continue(Connection& c, const RequestReader& reader);
+  // Writes the head and body and records the exchange; false on a write error.
+  asio::awaitable<bool> write_response(Connection& c, const Request& request, std::string& head, Exchange& x,
+                                       Response& response, int version, bool keep_alive);
   asio::awaitable<void> answer_and_close(Connection& c, beast::flat_buffer& buffer, Request& request,
                                          std::string& head, Exchange& x, bool headers_valid);
   asio::awaitable<void> linger_close(Connection& c, beast::flat_buffer& buffer,
@@ -381,6 +390,18 @@ asio::awaitable<void> Worker::serve(tcp::socket socket) {
     if (head_error && refusal == 0) break;
     const bool headers_valid = !head_error;
 
+    if (refusal == 0 && request.method != Method::get && request.method != Method::head) {
+      if (auto opening = server_.handler.open_stream(request)) {
+        x.method = request.method;
+        assign_trace(request, true, x);
+        request.request_id.assign(x.trace.trace_id.data(), x.trace.trace_id.size());
+        x.route = opening->route;
+        if (!co_await serve_stream(c, buffer, reader, request, head, x, std::move(opening->result)))
+          co_return;
+        continue;
+      }
+    }
+
     if (refusal == 0 && !reader.is_done()) {
       const std::size_t limit = server_.handler.body_limit(request.method, request.path);
       const auto length = reader.content_length();
@@ -389,11 +410,7 @@ asio::awaitable<void> Worker::serve(tcp::socket socket) {
         server_.rejected_too_large.inc();
       } else {
         reader.body_limit(limit);
-        if (reader.expects_continue() && reader.version() >= 11) {
-          c.enter(Phase::writing, Clock::now(), settings.write_timeout);
-          auto [write_error, w] = co_await asio::async_write(c.socket, asio::buffer(kContinue), kAwait);
-          if (write_error) break;
-        }
+        if (!co_await send_continue(c, reader)) break;
         c.enter(Phase::body, Clock::now(), settings.body_timeout);
         auto [body_error, body_bytes] = co_await http::async_read(c.socket, buffer, reader, kAwait);
         if (body_error) {
@@ -415,27 +432,108 @@ asio::awaitable<void> Worker::serve(tcp::socket socket) {
     server_.in_flight.add(1);
     Response response = call_handler(request);
     if (response.pending) response = co_await await_pending(std::move(response.pending));
-    if (response.status < 200 || response.status > 599) response.status = 500;
-    x.status = response.status;
     x.route = response.route;
     const bool keep_alive = reader.keep_alive() && !server_.stopping.load(std::memory_order_relaxed);
-    const std::string_view body = has_no_body(response.status) ? std::string_view{} : response.body_view();
-    const bool send_body = x.method != Method::head;
-    build_head(head, response, body.size(), keep_alive, reader.version(), x);
-
-    c.enter(Phase::writing, Clock::now(), settings.write_timeout);
-    const std::array<asio::const_buffer, 2> buffers = {
-        asio::buffer(head), asio::const_buffer(body.data(), send_body ? body.size() : 0)};
-    auto [write_error, written] = co_await asio::async_write(c.socket, buffers, kAwait);
+    const bool written = co_await write_response(c, request, head, x, response, reader.version(), keep_alive);
     server_.in_flight.add(-1);
-    x.body_bytes = send_body ? body.size() : 0;
-    recorder_.record(x, request, true);
-    if (write_error) break;
+    if (!written) break;
     if (!keep_alive) {
       close_now(c);
       break;
     }
   }
+}
+
+asio::awaitable<bool> Worker::send_continue(Connection& c, const RequestReader& reader) {
+  if (!reader.expects_continue() || reader.version() < 11) co_return true;
+  c.enter(Phase::writing, Clock::now(), server_.settings.write_timeout);
+  auto [write_error, written] = co_await asio::async_write(c.socket, asio::buffer(kContinue), kAwait);
+  co_return !write_error;
+}
+
+asio::awaitable<bool> Worker::write_response(Connection& c, const Request& request, std::string& head,
+                                             Exchange& x, Response& response, int version, bool keep_alive) {
+  if (response.status < 200 || response.status > 599) response.status = 500;
+  x.status = response.status;
+  const std::string_view body = has_no_body(response.status) ? std::string_view{} : response.body_view();
+  const bool send_body = x.method != Method::head;
+  build_head(head, response, body.size(), keep_alive, version, x);
+  c.enter(Phase::writing, Clock::now(), server_.settings.write_timeout);
+  const std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(head), asio::const_buffer(body.data(), send_body ? body.size() : 0)};
+  auto [write_error, written] = co_await asio::async_write(c.socket, buffers, kAwait);
+  x.body_bytes = send_body ? body.size() : 0;
+  recorder_.record(x, request, true);
+  co_return !write_error;
+}
+
+asio::awaitable<bool> Worker::serve_stream(Connection& c, beast::flat_buffer& buffer, RequestReader& reader,
+                                           Request& request, std::string& head, Exchange& x,
+                                           StreamResult opened) {
+  if (auto* refusal = std::get_if<Response>(&opened)) {
+    // Refused before reading the body: answer, then close (the unread body
+    // would otherwise be taken for the next request).
+    co_await write_response(c, request, head, x, *refusal, reader.version(), false);
+    co_await linger_close(c, buffer, kLingerTotal);
+    co_return false;
+  }
+  std::unique_ptr<BodyConsumer> consumer = std::move(std::get<std::unique_ptr<BodyConsumer>>(opened));
+  const std::size_t limit = server_.handler.body_limit(request.method, request.path);
+  const auto length = reader.content_length();
+  bool complete = reader.is_done();
+  int failure = 0;  // server answer when the body could not be read
+  if (length && *length > limit) {
+    failure = 413;
+    server_.rejected_too_large.inc();
+  } else if (!complete) {
+    reader.body_limit(limit);
+    reader.stream_body_to(consumer.get());
+    if (!co_await send_continue(c, reader)) co_return false;
+    // An inactivity timeout, not a limit on the whole body: a large upload on
+    // a slow line is fine as long as bytes keep coming.
+    while (!reader.is_done()) {
+      c.enter(Phase::body, Clock::now(), server_.settings.body_timeout);
+      auto [read_error, n] = co_await http::async_read_some(c.socket, buffer, reader, kAwait);
+      if (!read_error) continue;
+      if (!reader.consumer_refused()) {
+        failure = read_error == http::error::body_limit ? 413 : status_for_read_error(c, read_error, {});
+        if (failure == 413) server_.rejected_too_large.inc();
+      }
+      break;
+    }
+    complete = reader.is_done();
+  }
+
+  c.enter_until(Phase::handling, Clock::time_point::max());
+  server_.in_flight.add(1);
+  Response response;
+  try {
+    response = consumer->finish(complete);
+  } catch (const std::exception& e) {
+    server_.logger.error("body consumer threw", {{"error", e.what()}, {"request_id", request.request_id}});
+    response = server_answer(500, request.target, "The server could not complete the request.");
+  }
+  consumer.reset();
+  if (response.pending) response = co_await await_pending(std::move(response.pending));
+  server_.in_flight.add(-1);
+  if (failure != 0) response = server_answer(failure, request.target, detail_for(failure));
+  response.route = x.route;
+  if (!complete && failure == 0 && !reader.consumer_refused()) {
+    // The client went away or stalled: nobody to answer.
+    x.status = 499;
+    recorder_.record(x, request, true);
+    close_now(c);
+    co_return false;
+  }
+  const bool keep_alive =
+      complete && reader.keep_alive() && !server_.stopping.load(std::memory_order_relaxed);
+  const bool written = co_await write_response(c, request, head, x, response, reader.version(), keep_alive);
+  if (!written) co_return false;
+  if (!keep_alive) {
+    co_await linger_close(c, buffer, kLingerTotal);
+    co_return false;
+  }
+  co_return true;
 }
 
 asio::awaitable<void> Worker::answer_and_close(Connection& c, beast::flat_buffer& buffer, Request& request,

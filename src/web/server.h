@@ -12,9 +12,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "web/http.h"
+#include "web/router.h"
 
 namespace iv::observe {
 class Logger;
@@ -23,11 +25,26 @@ class MetricsRegistry;
 
 namespace iv::web {
 
+// What the handler answers when a streaming route's head has arrived.
+struct StreamOpening {
+  StreamResult result;
+  std::string_view route;  // pattern, for metrics and logs
+};
+
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   // Largest body accepted for this request line (called after headers are read).
   virtual std::size_t body_limit(Method method, std::string_view path) const = 0;
+  // For a streaming route (Router::add_stream) with this request's method and
+  // path: the consumer of the body, or the Response refusing it, and the
+  // route's label. nullopt for other routes, whose body is read whole before
+  // handle() is called. Called only for methods that carry a body (not GET,
+  // HEAD). Must not throw.
+  virtual std::optional<StreamOpening> open_stream(Request& request) {
+    (void)request;
+    return std::nullopt;
+  }
   // Produces the response. Must not throw (the dispatcher turns exceptions into 500).
   // Response::headers must not contain Content-Length, Connection or Date.
   virtual Response handle(Request& request) = 0;
