@@ -146,9 +146,11 @@ struct LeadStack {
   LeadStack(const Config& config, store::SqlDatabase& database, jobs::JobQueue& queue,
             leads::LeadRepository& repository, observe::Logger& logger, observe::MetricsRegistry& metrics)
       : cipher(config.secret_key, "leads"),
-        crm(integrations::HubSpotSettings{.token = config.hubspot_token, .base_url = config.hubspot_base_url},
+        crm(integrations::HubSpotSettings{.token = config.hubspot_token,
+                                          .base_url = config.hubspot_base_url,
+                                          .timeout = config.hubspot_timeout},
             http),
-        mailer(integrations::SmtpSettings{.url = config.smtp_url}),
+        mailer(integrations::SmtpSettings{.url = config.smtp_url, .timeout = config.smtp_timeout}),
         altcha(config.secret_key, security::AltchaSettings{.max_number = config.challenge_max_number},
                replay_guard),
         csrf(config.secret_key,
@@ -162,10 +164,16 @@ struct LeadStack {
                   queue, logger, metrics),
         submissions(leads::SubmissionSettings{}, cipher, repository, committer),
         loader(repository, cipher),
-        crm_job(loader, crm),
-        sales_job(leads::EmailDeliveryJob::Recipient::sales, loader, mailer, mail_settings(config)),
-        visitor_job(leads::EmailDeliveryJob::Recipient::visitor, loader, mailer, mail_settings(config)),
+        crm_job(loader, crm, delivery_settings(config)),
+        sales_job(leads::EmailDeliveryJob::Recipient::sales, loader, mailer, mail_settings(config),
+                  delivery_settings(config)),
+        visitor_job(leads::EmailDeliveryJob::Recipient::visitor, loader, mailer, mail_settings(config),
+                    delivery_settings(config)),
         retention_job(repository, std::chrono::days(config.lead_retention_days)) {}
+
+  static leads::DeliverySettings delivery_settings(const Config& config) {
+    return leads::DeliverySettings{.not_configured_wait = config.integration_wait, .lease = config.job_lease};
+  }
 
   static leads::LeadMailSettings mail_settings(const Config& config) {
     return leads::LeadMailSettings{.from = mailbox_setting(config.mail_from, "MAIL_FROM"),
@@ -188,7 +196,9 @@ struct WorkerStack {
 
   WorkerStack(const Config& config, jobs::JobQueue& queue, LeadStack& lead_stack, observe::Logger& logger,
               observe::MetricsRegistry& metrics)
-      : pool(jobs::WorkerPoolSettings{.threads = config.worker_threads}, queue, logger, metrics),
+      : pool(jobs::WorkerPoolSettings{.threads = config.worker_threads,
+                                      .retry = jobs::RetryPolicy{.base = config.job_retry_base}},
+             queue, logger, metrics),
         scheduler(
             {jobs::ScheduledTask{.kind = std::string(leads::kRetentionJob), .every = std::chrono::hours(24)}},
             queue, logger) {

@@ -67,6 +67,11 @@ void read_lead_settings(Config& c) {
   c.rate_limit_email_per_hour = static_cast<double>(env_integer(
       "RATE_LIMIT_EMAIL_PER_HOUR", static_cast<long long>(c.rate_limit_email_per_hour), 1, 1000000000));
   c.worker_threads = static_cast<int>(env_integer("WORKER_THREADS", c.worker_threads, 1, 64));
+  c.job_retry_base = std::chrono::milliseconds(env_integer("JOB_RETRY_BASE_MS", 10000, 100, 3600000));
+  c.job_lease = std::chrono::seconds(env_integer("JOB_LEASE_S", 120, 2, 86400));
+  c.integration_wait = std::chrono::seconds(env_integer("INTEGRATION_WAIT_S", 60, 1, 86400));
+  c.hubspot_timeout = std::chrono::milliseconds(env_integer("HUBSPOT_TIMEOUT_MS", 10000, 100, 600000));
+  c.smtp_timeout = std::chrono::milliseconds(env_integer("SMTP_TIMEOUT_MS", 20000, 100, 600000));
   c.lead_commit_wait = std::chrono::microseconds(env_integer("LEAD_COMMIT_WAIT_US", 500, 0, 1000000));
   if (auto v = env("SQLITE_SYNCHRONOUS")) {
     if (*v != "full" && *v != "normal")

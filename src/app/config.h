@@ -50,7 +50,12 @@ struct Config {
   int rate_limit_email_burst = 5;                   // RATE_LIMIT_EMAIL_BURST
   double rate_limit_email_per_hour = 5;             // RATE_LIMIT_EMAIL_PER_HOUR
   int worker_threads = 2;                           // WORKER_THREADS: job workers in this process
-  std::chrono::microseconds lead_commit_wait{500};  // LEAD_COMMIT_WAIT_US: group-commit linger (bench/leads)
+  std::chrono::milliseconds job_retry_base{10000};  // JOB_RETRY_BASE_MS: first retry within this (doubling)
+  std::chrono::seconds job_lease{120};        // JOB_LEASE_S: a crashed worker's job is retaken after this
+  std::chrono::seconds integration_wait{60};  // INTEGRATION_WAIT_S: re-check an unconfigured integration
+  std::chrono::milliseconds hubspot_timeout{10000};  // HUBSPOT_TIMEOUT_MS: one HubSpot request
+  std::chrono::milliseconds smtp_timeout{20000};     // SMTP_TIMEOUT_MS: one SMTP conversation
+  std::chrono::microseconds lead_commit_wait{500};   // LEAD_COMMIT_WAIT_US: group-commit linger (bench/leads)
   // SQLITE_SYNCHRONOUS=full|normal. FULL: a commit (and so every 303/201 for
   // a lead) is on disk before it is acknowledged, even across power loss.
   bool sqlite_synchronous_full = true;

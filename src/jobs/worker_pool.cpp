@@ -231,8 +231,9 @@ struct WorkerPool::Impl {
         return;
       }
       std::uniform_real_distribution<double> unit(0.0, 1.0);
-      const std::chrono::seconds delay =
-          retry->after.value_or(settings.retry.delay_for(job.attempt, unit(random)));
+      const std::chrono::milliseconds delay = retry->after
+                                                  ? std::chrono::milliseconds(*retry->after)
+                                                  : settings.retry.delay_for(job.attempt, unit(random));
       if (!lease_lost(
               queue.retry(job, retry->error, state_or_saved(retry->state_json, job), Clock::now() + delay),
               job, counters)) {

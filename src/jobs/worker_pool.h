@@ -34,10 +34,10 @@ class JobHandler {
 // Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2^(n-1))),
 // but at least `min_delay`.
 struct RetryPolicy {
-  std::chrono::seconds base{10};
-  std::chrono::seconds cap{3600};
-  std::chrono::seconds min_delay{1};
-  std::chrono::seconds delay_for(int attempt, double unit_random) const;  // unit_random in [0, 1)
+  std::chrono::milliseconds base{10000};   // JOB_RETRY_BASE_MS
+  std::chrono::milliseconds cap{3600000};  // one hour
+  std::chrono::milliseconds min_delay{100};
+  std::chrono::milliseconds delay_for(int attempt, double unit_random) const;  // unit_random in [0, 1)
 };
 
 struct WorkerPoolSettings {

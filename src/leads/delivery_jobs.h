@@ -31,6 +31,9 @@ namespace iv::leads {
 struct DeliverySettings {
   std::chrono::seconds not_configured_wait{60};  // re-check an unset integration this often
   std::chrono::seconds unauthorized_wait{300};   // a refused token needs a person to fix it
+  // How long one attempt may run before another worker takes the job over
+  // (after a crash). Longer than the slowest integration call.
+  std::chrono::seconds lease{120};
 };
 
 // Reads a job's lead. Shared by the handlers.
@@ -60,6 +63,7 @@ class CrmDeliveryJob final : public jobs::JobHandler {
  public:
   CrmDeliveryJob(const LeadLoader& loader, integrations::CrmClient& crm, DeliverySettings settings = {});
   jobs::JobResult run(const jobs::Job& job) override;
+  std::chrono::seconds lease_duration() const override { return settings_.lease; }
 
  private:
   const LeadLoader& loader_;
@@ -75,6 +79,7 @@ class EmailDeliveryJob final : public jobs::JobHandler {
   EmailDeliveryJob(Recipient recipient, const LeadLoader& loader, integrations::Mailer& mailer,
                    LeadMailSettings mail, DeliverySettings settings = {});
   jobs::JobResult run(const jobs::Job& job) override;
+  std::chrono::seconds lease_duration() const override { return settings_.lease; }
 
  private:
   Recipient recipient_;

@@ -10,9 +10,10 @@
 // then are contacts, notes, deals and mails counted, so a late duplicate
 // cannot slip in after the check.
 //
-// The binary has no settings for the retry backoff (base 10 s, full jitter),
-// the wait of an unconfigured integration (60 s), the HubSpot timeout (10 s)
-// or the job lease (120 s), so some of these tests take a minute or two.
+// The tests shorten the retry backoff (JOB_RETRY_BASE_MS), the wait of an
+// unconfigured integration (INTEGRATION_WAIT_S), the HubSpot timeout
+// (HUBSPOT_TIMEOUT_MS) and the job lease (JOB_LEASE_S) so that each fault
+// plays out in seconds; the code paths are those of the defaults.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -53,6 +54,7 @@ using integrations::HttpResponse;
 using SteadyClock = std::chrono::steady_clock;
 
 const std::string kToken = "pat-e2e-0123456789";
+constexpr int kHubSpotTimeoutMs = 1500;
 const std::string kSalesAddress = "sales-team@indivillage.example";
 const std::string kFromAddress = "no-reply@indivillage.example";
 const std::vector<std::string> kDeliveryKinds = {"lead.crm", "lead.email.sales", "lead.email.visitor"};
@@ -540,7 +542,11 @@ class LeadsDelivery : public ::testing::Test {
                     {"HUBSPOT_BASE_URL", hubspot_->base_url()},
                     {"SMTP_URL", smtp_->url()},
                     {"SALES_EMAIL", "Sales Team <" + kSalesAddress + ">"},
-                    {"MAIL_FROM", "IndiVillage Website <" + kFromAddress + ">"}};
+                    {"MAIL_FROM", "IndiVillage Website <" + kFromAddress + ">"},
+                    {"JOB_RETRY_BASE_MS", "500"},
+                    {"INTEGRATION_WAIT_S", "1"},
+                    {"HUBSPOT_TIMEOUT_MS", std::to_string(kHubSpotTimeoutMs)},
+                    {"JOB_LEASE_S", "4"}};
     if (with_token) env.emplace_back("HUBSPOT_TOKEN", kToken);
     return env;
   }
@@ -813,9 +819,9 @@ TEST_F(LeadsDelivery, LeadsTakenWhileHubSpotAndSmtpAreDownAreDeliveredOnceWhenTh
 
 TEST_F(LeadsDelivery, TimeoutAfterHubSpotWroteTheNoteOrDealCreatesNoDuplicate) {
   smtp_->start();
-  // The stand-in writes the note, then answers after 12 s: past the client's 10 s timeout.
+  // The stand-in writes the note, then answers after twice the client's timeout.
   hubspot_->fault({{"mode", "slow"},
-                   {"delay_ms", 12000},
+                   {"delay_ms", 2 * kHubSpotTimeoutMs},
                    {"count", 1},
                    {"method", "POST"},
                    {"path", "/crm/v3/objects/notes"}});
@@ -827,7 +833,7 @@ TEST_F(LeadsDelivery, TimeoutAfterHubSpotWroteTheNoteOrDealCreatesNoDuplicate) {
   ASSERT_TRUE(eventually(
       30s, [&] { return faulted_requests(hubspot_->state(), "slow", "/crm/v3/objects/notes") == 1; }));
   hubspot_->fault({{"mode", "slow"},
-                   {"delay_ms", 12000},
+                   {"delay_ms", 2 * kHubSpotTimeoutMs},
                    {"count", 1},
                    {"method", "POST"},
                    {"path", "/crm/v3/objects/deals/batch/upsert"}});

@@ -33,15 +33,16 @@ using store::SqlRow;
 TEST(RetryPolicyTest, FullJitterBetweenMinimumAndTheDoublingCeiling) {
   const RetryPolicy policy{.base = 10s, .cap = 3600s, .min_delay = 1s};
   EXPECT_EQ(policy.delay_for(1, 0.0), 1s) << "jitter 0 gives the minimum";
-  EXPECT_EQ(policy.delay_for(1, 0.999), 9s);
-  EXPECT_EQ(policy.delay_for(2, 0.999), 19s);
-  EXPECT_EQ(policy.delay_for(3, 0.999), 39s);
+  EXPECT_EQ(policy.delay_for(1, 0.999), 9990ms);
+  EXPECT_EQ(policy.delay_for(2, 0.999), 19980ms);
+  EXPECT_EQ(policy.delay_for(3, 0.999), 39960ms);
   EXPECT_EQ(policy.delay_for(3, 0.5), 20s);
-  EXPECT_EQ(policy.delay_for(9, 0.999), 2557s);  // 10 * 2^8 = 2560
-  EXPECT_EQ(policy.delay_for(10, 0.999), 3596s) << "capped at one hour";
+  EXPECT_EQ(policy.delay_for(9, 0.999), 2557440ms);  // 10 s * 2^8 = 2560 s
+  EXPECT_EQ(policy.delay_for(10, 0.999), 3596400ms) << "capped at one hour";
   EXPECT_EQ(policy.delay_for(1000, 0.5), 1800s) << "huge attempt numbers stay capped";
   EXPECT_EQ(policy.delay_for(1, 0.05), 1s) << "0.5 s is raised to the minimum";
-  EXPECT_EQ(policy.delay_for(0, 0.999), 9s) << "attempt numbers below 1 count as the first";
+  EXPECT_EQ(RetryPolicy{.base = 200ms}.delay_for(1, 0.5), 100ms) << "sub-second bases for tests";
+  EXPECT_EQ(policy.delay_for(0, 0.999), 9990ms) << "attempt numbers below 1 count as the first";
   for (int attempt = 1; attempt <= 40; ++attempt) {
     for (double unit : {0.0, 0.25, 0.5, 0.999}) {
       const auto delay = policy.delay_for(attempt, unit);
