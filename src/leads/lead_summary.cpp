@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "security/markup_escape.h"
+
 namespace iv::leads {
 namespace {
 
@@ -61,30 +63,7 @@ std::vector<SummaryRow> summary_rows(const Lead& lead) {
 }
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  return security::markup_escape(text);
 }
 
 std::string summary_text(const Lead& lead) {

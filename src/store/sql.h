@@ -54,6 +54,13 @@ class SqlConnection {
   // Runs a script of several statements without parameters (migrations).
   virtual void execute_script(std::string_view sql) = 0;
   virtual void begin() = 0;
+  // A transaction whose loss in a power failure or OS crash is harmless
+  // because its work is redone (job leases and outcomes: an expired lease is
+  // taken again and handlers are idempotent). It survives a crash of the
+  // process like any other, but its commit does not wait for the disk.
+  // SQLite: synchronous=NORMAL for this transaction; PostgreSQL: SET LOCAL
+  // synchronous_commit = off. Engines without such a knob just begin().
+  virtual void begin_relaxed() { begin(); }
   virtual void commit() = 0;
   virtual void rollback() = 0;
   // "sqlite" or "postgres": for the few places where dialects must differ.
@@ -92,6 +99,25 @@ class SqlDatabase {
 template <class Fn>
 auto in_transaction(SqlConnection& conn, Fn&& fn) {
   conn.begin();
+  try {
+    if constexpr (std::is_void_v<decltype(fn())>) {
+      fn();
+      conn.commit();
+    } else {
+      auto result = fn();
+      conn.commit();
+      return result;
+    }
+  } catch (...) {
+    conn.rollback();
+    throw;
+  }
+}
+
+// Like in_transaction, with begin_relaxed().
+template <class Fn>
+auto in_relaxed_transaction(SqlConnection& conn, Fn&& fn) {
+  conn.begin_relaxed();
   try {
     if constexpr (std::is_void_v<decltype(fn())>) {
       fn();

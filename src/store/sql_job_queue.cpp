@@ -135,7 +135,9 @@ std::optional<jobs::Job> SqlJobQueue::lease(const std::string& worker_id,
                                             std::chrono::seconds lease_for) {
   auto conn = db_.lease();
   if (!has_runnable(*conn, kinds)) return std::nullopt;
-  return in_transaction(*conn, [&] { return lease_in_transaction(*conn, worker_id, kinds, lease_for); });
+  // Relaxed: a lease lost to a power failure only means the job runs again.
+  return in_relaxed_transaction(*conn,
+                                [&] { return lease_in_transaction(*conn, worker_id, kinds, lease_for); });
 }
 
 // A read outside any transaction: idle workers poll often, and on SQLite
@@ -199,11 +201,16 @@ std::optional<jobs::Job> SqlJobQueue::lease_in_transaction(SqlConnection& conn, 
   return job;
 }
 
-bool SqlJobQueue::update_leased(std::string_view sql, const jobs::Job& job, std::vector<SqlValue> more) {
+bool SqlJobQueue::update_leased(std::string_view sql, const jobs::Job& job, std::vector<SqlValue> more,
+                                Durability durability) {
   std::vector<SqlValue> params{job.id, job.lease_token};
   params.insert(params.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   auto conn = db_.lease();
-  return conn->execute(sql, params) == 1;
+  const auto update = [&] { return conn->execute(sql, params) == 1; };
+  // Outcomes lost to a power failure leave the job leased; it runs again when
+  // the lease expires, and handlers are idempotent. Dead letters wait for the disk.
+  return durability == Durability::relaxed ? in_relaxed_transaction(*conn, update)
+                                           : in_transaction(*conn, update);
 }
 
 bool SqlJobQueue::heartbeat(const jobs::Job& job, std::chrono::seconds lease_for) {
@@ -243,7 +250,7 @@ bool SqlJobQueue::bury(const jobs::Job& job, const std::string& error, const std
       "UPDATE jobs SET status = 'dead', state = $3, last_error = $4, lease_token = NULL, "
       "lease_expires_at = NULL, finished_at = $5, updated_at = $5 "
       "WHERE id = $1 AND lease_token = $2 AND status = 'running'",
-      job, {state_json, clip(error), now_ms()});
+      job, {state_json, clip(error), now_ms()}, Durability::full);
 }
 
 std::vector<std::pair<std::string, jobs::QueueStats>> SqlJobQueue::stats_by_kind() {

@@ -72,7 +72,9 @@ class SqlJobQueue final : public jobs::JobQueue {
                                                 const std::vector<std::string>& kinds,
                                                 std::chrono::seconds lease_for);
   // Runs a lease-checked UPDATE (params: $1 id, $2 token, then `more`); true when it changed the row.
-  bool update_leased(std::string_view sql, const jobs::Job& job, std::vector<SqlValue> more);
+  enum class Durability { relaxed, full };
+  bool update_leased(std::string_view sql, const jobs::Job& job, std::vector<SqlValue> more,
+                     Durability durability = Durability::relaxed);
 
   SqlDatabase& db_;
   SqlJobQueueSettings settings_;

@@ -73,6 +73,8 @@ class SqliteDatabase final : public SqlDatabase {
   SqliteSettings settings_;
   std::vector<std::unique_ptr<SqliteConnection>> connections_;
   std::mutex mutex_;
+  // Held by the connection inside a write transaction (see begin()).
+  std::timed_mutex writer_;
   std::condition_variable connection_returned_;
   std::vector<SqliteConnection*> idle_;  // guarded by mutex_
 };

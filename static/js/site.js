@@ -155,9 +155,12 @@
         });
       })
       .then(function (response) {
-        if (response.redirected) {
-          window.location.assign(response.url);
-          return;
+        // Accepted: the server names the thank-you page instead of redirecting.
+        var type = response.headers.get("Content-Type") || "";
+        if (response.ok && type.indexOf("application/json") === 0) {
+          return response.json().then(function (answer) {
+            window.location.assign(answer.location);
+          });
         }
         return response.text().then(function (html) {
           if (!showReturnedForm(form, html)) {

@@ -78,12 +78,6 @@ function watchPage(page, formUrl) {
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
-    // Known and harmless: site.js's fetch follows the 303 to the thank-you
-    // page, then navigates there itself without reading that first copy, whose
-    // download Chromium aborts (the page is fetched twice; reported).
-    const abandonedRedirectCopy = request.resourceType() === 'fetch' && request.method() === 'GET' &&
-      request.url().startsWith(`${formUrl}/thanks?id=`) && request.failure()?.errorText === 'net::ERR_ABORTED';
-    if (abandonedRedirectCopy) return;
     problems.push(`request failed: ${request.method()} ${request.url()} (${request.resourceType()}): ${request.failure()?.errorText}`);
   });
   page.on('response', (response) => {
@@ -280,9 +274,18 @@ async function checkForm(browser, server, outDir, kind, mode) {
     await fillValid(page, kind, mode.name);
     const thanksPattern = new RegExp(`/${kind}/thanks\\?id=`);
     if (mode.javaScriptEnabled) {
+      const thanksLoads = [];
+      const countThanks = (request) => {
+        if (request.method() === 'GET' && thanksPattern.test(request.url())) thanksLoads.push(request.resourceType());
+      };
+      page.on('request', countThanks);
       await page.click('form.lead-form button[type=submit]');
       await page.waitForURL(thanksPattern, { timeout: 30_000 });
       await page.waitForLoadState('load');
+      page.off('request', countThanks);
+      if (thanksLoads.length !== 1 || thanksLoads[0] !== 'document') {
+        failures.push(`with JavaScript the thank-you page was requested as [${thanksLoads.join(', ')}], not once as a document`);
+      }
     } else {
       const [navigation] = await Promise.all([page.waitForNavigation(), page.click('form.lead-form button[type=submit]')]);
       const post = navigation?.request().redirectedFrom();

@@ -1,33 +1,8 @@
 #include "web/site/crawler_files.h"
 
+#include "security/markup_escape.h"
+
 namespace iv::web::site {
-namespace {
-
-void append_xml_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-}
-
-}  // namespace
 
 std::string sitemap_xml(const std::vector<SitemapEntry>& entries) {
   std::string xml =
@@ -35,11 +10,11 @@ std::string sitemap_xml(const std::vector<SitemapEntry>& entries) {
       "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
   for (const auto& entry : entries) {
     xml += "  <url><loc>";
-    append_xml_escaped(xml, entry.url);
+    security::append_markup_escaped(xml, entry.url);
     xml += "</loc>";
     if (!entry.lastmod.empty()) {
       xml += "<lastmod>";
-      append_xml_escaped(xml, entry.lastmod);
+      security::append_markup_escaped(xml, entry.lastmod);
       xml += "</lastmod>";
     }
     xml += "</url>\n";

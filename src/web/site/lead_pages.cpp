@@ -33,8 +33,18 @@ Response html(int status, std::string body) {
   return response;
 }
 
-Response see_other(std::string location) {
+// A fetch from static/js/site.js gets the address to go to instead of a 303:
+// fetch would follow the redirect and load the thank-you page once, and the
+// script's navigation would load it a second time.
+Response see_other(std::string location, const Request& request) {
   Response response;
+  if (request.header("x-requested-with") == "fetch") {
+    response.status = 200;
+    response.headers = {
+        {"Content-Type", "application/json"}, {"Cache-Control", "no-store"}, {"Vary", "X-Requested-With"}};
+    response.body = R"({"location":")" + location + R"("})";  // our own path: /<kind>/thanks?id=<lead id>
+    return response;
+  }
   response.status = 303;
   response.headers = {
       {"Location", location}, {"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", "no-store"}};
@@ -192,7 +202,7 @@ Response LeadPages::post_form(leads::LeadKind kind, const Request& request) {
     // Only bots fill in a field that people cannot see. Tell them nothing.
     intake_.count(kChannel, "honeypot");
     intake_.logger().info("lead form honeypot filled", {{"request_id", request.request_id}});
-    return see_other("/" + std::string(leads::kind_name(kind)) + "/thanks");
+    return see_other("/" + std::string(leads::kind_name(kind)) + "/thanks", request);
   }
   if (now - check.issued_at < settings_.min_fill_time) {
     intake_.count(kChannel, "too_fast");
@@ -208,6 +218,9 @@ Response LeadPages::post_form(leads::LeadKind kind, const Request& request) {
   state->request.path = request.path;
   state->request.remote_address = request.remote_address;
   state->request.request_id = request.request_id;
+  if (auto requested_with = request.header("x-requested-with")) {
+    state->request.headers.push_back({"x-requested-with", std::string(*requested_with)});
+  }
   state->token = input->csrf_token;
   ChallengeInput challenge{.altcha = input->altcha,
                            .recaptcha = input->recaptcha,
@@ -265,7 +278,8 @@ void LeadPages::finish(const std::shared_ptr<PostState>& state, const ChallengeR
   intake_.submissions().submit(std::move(submission), [this, state, reply](leads::SubmitOutcome outcome) {
     if (outcome.status == leads::SubmitOutcome::Status::accepted) {
       intake_.count(kChannel, "accepted");
-      reply(see_other("/" + std::string(leads::kind_name(state->kind)) + "/thanks?id=" + outcome.id));
+      reply(see_other("/" + std::string(leads::kind_name(state->kind)) + "/thanks?id=" + outcome.id,
+                      state->request));
       return;
     }
     intake_.count(kChannel, "unavailable");
