@@ -121,6 +121,16 @@ security::RateRule per_hour(std::string name, int burst, double per_hour) {
   return {std::move(name), static_cast<double>(burst), per_hour / 3600.0};
 }
 
+// Browser libraries from npm ("dependencies" in package.json), served under
+// /static/vendor/: the ALTCHA widget (its CSP-friendly "external" build and
+// the same-origin worker it needs) and tus-js-client for resumable uploads.
+std::vector<web::StaticAssets::VendorFile> vendor_files(const std::filesystem::path& node_modules) {
+  return {{"vendor/altcha/altcha.min.js", node_modules / "altcha/dist/external/altcha.min.js"},
+          {"vendor/altcha/altcha.css", node_modules / "altcha/dist/external/altcha.css"},
+          {"vendor/altcha/sha.js", node_modules / "altcha/dist/workers/sha.js"},
+          {"vendor/tus-js-client/tus.min.js", node_modules / "tus-js-client/dist/tus.min.js"}};
+}
+
 }  // namespace
 
 // Lead capture: protection, storage with group commit, delivery handlers.
@@ -242,7 +252,7 @@ struct WebStack {
   WebStack(const Config& config, content::ContentRepository& content, store::SqlDatabase& database,
            LeadStack& leads, observe::Logger& logger, observe::MetricsRegistry& metrics)
       : templates(config.share_dir / "templates"),
-        assets(config.share_dir / "static"),
+        assets(config.share_dir / "static", vendor_files(config.share_dir / "node_modules")),
         site(web::SiteSettings{.base_url = config.public_base_url}, content, templates, assets),
         api(content, web::ApiSettings{.base_url = config.public_base_url,
                                       .openapi_path = config.share_dir / "openapi" / "openapi.json"}),

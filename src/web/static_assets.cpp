@@ -61,24 +61,33 @@ std::string StaticAssets::content_type_for(std::string_view filename) {
   return "application/octet-stream";
 }
 
-StaticAssets::StaticAssets(const std::filesystem::path& dir) {
+StaticAssets::StaticAssets(const std::filesystem::path& dir, const std::vector<VendorFile>& vendor) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     throw std::runtime_error("static directory not found: " + dir.string());
   }
   for (const auto& item : std::filesystem::recursive_directory_iterator(dir)) {
     if (!item.is_regular_file()) continue;
-    const std::string logical = item.path().lexically_relative(dir).generic_string();
-    const std::string type = content_type_for(logical);
-    std::string body = read_file(item.path());
-    auto immutable = Entity::make(200, type, std::string(kImmutable), body);
-    // First 10 hex digits of the content hash: enough to never collide between releases.
-    const std::string hash = immutable->etag.substr(1, 10);
-    const std::string url = "/static/" + fingerprinted_name(logical, hash);
-    logical_to_url_.emplace(logical, url);
-    by_url_.emplace(url, immutable);
-    by_url_.emplace("/static/" + logical, Entity::make(200, type, std::string(kShortLived), std::move(body)));
+    add(item.path().lexically_relative(dir).generic_string(), read_file(item.path()));
   }
+  for (const auto& file : vendor) {
+    if (!std::filesystem::is_regular_file(file.source, ec)) {
+      throw std::runtime_error("browser library file missing: " + file.source.string() +
+                               " (install the npm packages: scripts/install-deps, or npm ci --omit=dev)");
+    }
+    add(file.logical, read_file(file.source));
+  }
+}
+
+void StaticAssets::add(const std::string& logical, std::string body) {
+  const std::string type = content_type_for(logical);
+  auto immutable = Entity::make(200, type, std::string(kImmutable), body);
+  // First 10 hex digits of the content hash: enough to never collide between releases.
+  const std::string hash = immutable->etag.substr(1, 10);
+  const std::string url = "/static/" + fingerprinted_name(logical, hash);
+  logical_to_url_.emplace(logical, url);
+  by_url_.emplace(url, immutable);
+  by_url_.emplace("/static/" + logical, Entity::make(200, type, std::string(kShortLived), std::move(body)));
 }
 
 std::string StaticAssets::url(std::string_view logical_path) const {

@@ -41,8 +41,8 @@
 })();
 
 // Lead forms (contact, demo, quote): without JavaScript they post and
-// redirect. With it they submit in place: a proof-of-work challenge (ALTCHA
-// protocol, SHA-256 with Web Crypto) is solved first, the form is posted with
+// redirect. With it they submit in place: the ALTCHA widget's proof of work
+// is solved first (if the visitor has not started it already), the form is posted with
 // fetch, a 422 (or 403/429/503) answer's form replaces this one and focus
 // moves to its error summary, and a redirect to the thank-you page is followed.
 (function () {
@@ -50,58 +50,41 @@
 
   if (!window.fetch || !window.URLSearchParams || !window.DOMParser) return;
 
-  function toHex(buffer) {
-    var bytes = new Uint8Array(buffer);
-    var out = "";
-    for (var i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-    return out;
-  }
+  // The ALTCHA widget (npm `altcha`, its external build, loaded as a module
+  // by the form) solves the proof of work in a same-origin Web Worker: the
+  // strict CSP forbids the blob: workers of its default build.
+  document.addEventListener("DOMContentLoaded", function () {
+    var widget = document.querySelector("altcha-widget[data-worker-url]");
+    if (!widget || !window.$altcha || !window.Worker) return;
+    var workerUrl = widget.getAttribute("data-worker-url");
+    window.$altcha.algorithms.set("SHA-256", function () { return new Worker(workerUrl); });
+  });
 
-  // Finds n in [0, maxnumber] with hex(SHA-256(salt + n)) == challenge, in
-  // batches so the page stays responsive.
-  function solve(challenge) {
-    var encoder = new TextEncoder();
-    var batch = 1000;
-    function from(start) {
-      var end = Math.min(start + batch, challenge.maxnumber + 1);
-      var digests = [];
-      for (var n = start; n < end; n++) {
-        digests.push(crypto.subtle.digest("SHA-256", encoder.encode(challenge.salt + n)));
-      }
-      return Promise.all(digests).then(function (hashes) {
-        for (var i = 0; i < hashes.length; i++) {
-          if (toHex(hashes[i]) === challenge.challenge) return start + i;
+  // The widget's payload (base64 of the JSON the server verifies); starts the
+  // widget when the visitor has not triggered it yet. Without it the server
+  // still accepts the form, under a stricter rate limit.
+  function proofOfWork(form) {
+    var widget = form.querySelector("altcha-widget");
+    var field = function () {
+      var input = form.querySelector("input[name=altcha]");
+      return input ? input.value : "";
+    };
+    if (!widget || !window.customElements || !customElements.get("altcha-widget")) return Promise.resolve("");
+    if (field()) return Promise.resolve(field());
+    return new Promise(function (resolve) {
+      var timer = setTimeout(function () { resolve(field()); }, 30000);
+      widget.addEventListener("verified", function (event) {
+        clearTimeout(timer);
+        resolve((event.detail && event.detail.payload) || field());
+      }, { once: true });
+      widget.addEventListener("statechange", function (event) {
+        if (event.detail && (event.detail.state === "error" || event.detail.state === "expired")) {
+          clearTimeout(timer);
+          resolve("");
         }
-        if (end > challenge.maxnumber) return null;
-        return from(end);
       });
-    }
-    return from(0);
-  }
-
-  // The widget's payload: base64 of the JSON the server verifies.
-  function proofOfWork(url) {
-    if (!url || !window.crypto || !crypto.subtle || !window.TextEncoder) return Promise.resolve("");
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error("challenge " + response.status);
-        return response.json();
-      })
-      .then(function (challenge) {
-        var started = Date.now();
-        return solve(challenge).then(function (number) {
-          if (number === null) return "";
-          return btoa(JSON.stringify({
-            algorithm: challenge.algorithm,
-            challenge: challenge.challenge,
-            number: number,
-            salt: challenge.salt,
-            signature: challenge.signature,
-            took: Date.now() - started
-          }));
-        });
-      })
-      .catch(function () { return ""; });  // the server accepts the form without it, under a stricter limit
+      if (typeof widget.verify === "function") widget.verify();
+    });
   }
 
   function setBusy(form, busy) {
@@ -139,10 +122,10 @@
     event.preventDefault();
     if (form.getAttribute("aria-busy") === "true") return;
     setBusy(form, true);
-    var field = form.querySelector("[data-altcha-field]");
-    proofOfWork(field && field.getAttribute("data-challenge-url"))
+    proofOfWork(form)
       .then(function (payload) {
-        if (field) field.value = payload;
+        var data = new FormData(form);
+        if (payload) data.set("altcha", payload);
         return fetch(form.action, {
           method: "POST",
           credentials: "same-origin",
@@ -151,7 +134,7 @@
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Requested-With": "fetch"
           },
-          body: new URLSearchParams(new FormData(form)).toString()
+          body: new URLSearchParams(data).toString()
         });
       })
       .then(function (response) {

@@ -80,6 +80,13 @@ SitePages::SitePages(SiteSettings settings, content::ContentRepository& content,
                  {"logo", assets.url("img/logo.svg")},
                  {"hero", assets.url("img/hero-village-data.svg")},
                  {"quality_art", assets.url("img/illustration-quality.svg")}};
+  // Browser libraries from npm, when installed (see application.cpp).
+  for (const auto& [key, logical] : {std::pair{"altcha_js", "vendor/altcha/altcha.min.js"},
+                                     std::pair{"altcha_css", "vendor/altcha/altcha.css"},
+                                     std::pair{"altcha_worker", "vendor/altcha/sha.js"},
+                                     std::pair{"tus_js", "vendor/tus-js-client/tus.min.js"}}) {
+    if (assets.has(logical)) asset_urls_[key] = assets.url(logical);
+  }
   og_image_url_ = absolute(assets.url("img/og-default.png"));
   organization_ = {.name = settings_.site_name,
                    .url = settings_.base_url,
