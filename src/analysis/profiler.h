@@ -21,6 +21,9 @@ struct ProfileSettings {
   std::size_t histogram_bins = 20;
   std::size_t preview_rows = 20;
   std::size_t max_value_bytes = 200;  // truncation of shown values
+  // Columns beyond this (JSON records whose keys are data) are not profiled;
+  // a "too_many_columns" warning says so.
+  std::size_t max_columns = 2000;
 };
 
 class Profiler final : public RecordSink {
@@ -38,6 +41,10 @@ class Profiler final : public RecordSink {
   // Ends the last table and returns the tables' profiles (format, encoding,
   // dialect, bytes and annotations are the caller's to fill).
   Analysis finish();
+
+  // The profiler's own estimate of the memory it holds (per-column state,
+  // duplicate-row sample, preview): bounded by the number of columns.
+  std::size_t approximate_bytes() const;
 
  private:
   struct State;
