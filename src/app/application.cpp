@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include "app/dataset_stack.h"
 #include "content/loader.h"
 #include "integrations/curl_http_client.h"
 #include "integrations/hubspot_client.h"
@@ -179,7 +180,9 @@ struct LeadStack {
                   delivery_settings(config)),
         visitor_job(leads::EmailDeliveryJob::Recipient::visitor, loader, mailer, mail_settings(config),
                     delivery_settings(config)),
-        retention_job(repository, std::chrono::days(config.lead_retention_days)) {}
+        retention_job(repository, std::chrono::days(config.lead_retention_days)) {
+    retention_job.set_lease(config.job_lease);
+  }
 
   static leads::DeliverySettings delivery_settings(const Config& config) {
     return leads::DeliverySettings{.not_configured_wait = config.integration_wait, .lease = config.job_lease};
@@ -386,13 +389,16 @@ int Application::serve(const ServeOptions& options) {
     if (const int rc = load_content(config_.share_dir / "content"); rc != 0) return rc;
   }
   LeadStack leads(config_, *parts_->database, *parts_->jobs, *parts_->leads, log, parts_->metrics);
+  DatasetStack datasets(config_, *parts_->database, *parts_->jobs, log, parts_->metrics);
   std::unique_ptr<WorkerStack> workers;
   if (options.workers) {
     workers = std::make_unique<WorkerStack>(config_, *parts_->jobs, leads, log, parts_->metrics);
+    datasets.register_handlers(workers->pool);
     leads.committer.on_committed([pool = &workers->pool] { pool->wake(); });
   }
   leads.committer.start();
   WebStack web(config_, *parts_->content, *parts_->database, leads, log, parts_->metrics);
+  datasets.register_routes(web.router, web.site, leads.csrf);
   auto refresh = [&] {
     auto paths = web.site.public_paths();
     for (auto& path : web.api.public_paths()) paths.push_back(std::move(path));
@@ -471,7 +477,9 @@ int Application::work() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   LeadStack leads(config_, *parts_->database, *parts_->jobs, *parts_->leads, log, parts_->metrics);
+  DatasetStack datasets(config_, *parts_->database, *parts_->jobs, log, parts_->metrics);
   WorkerStack workers(config_, *parts_->jobs, leads, log, parts_->metrics);
+  datasets.register_handlers(workers.pool);
   workers.start();
   log.info("worker started", {{"threads", config_.worker_threads}});
   int received = 0;

@@ -102,6 +102,16 @@ Config config_from_environment() {
   c.idle_timeout = std::chrono::milliseconds(env_integer("IDLE_TIMEOUT_MS", 60000, 100, 3600000));
   c.content_poll = std::chrono::milliseconds(env_integer("CONTENT_POLL_MS", 2000, 100, 3600000));
   read_lead_settings(c);
+  // --- dataset uploads (issue 4)
+  c.max_upload_bytes = env_integer("MAX_UPLOAD_BYTES", c.max_upload_bytes, 1, std::int64_t{1} << 40);
+  if (auto v = env("CLAMD_ADDRESS")) c.clamd_address = *v;
+  c.upload_token_ttl = std::chrono::seconds(env_integer("UPLOAD_TOKEN_TTL_S", 21600, 60, 7 * 86400));
+  c.upload_retention_days = static_cast<int>(env_integer("UPLOAD_RETENTION_DAYS", 30, 1, 36500));
+  c.result_retention_days = static_cast<int>(env_integer("RESULT_RETENTION_DAYS", 90, 1, 36500));
+  c.analysis_timeout = std::chrono::seconds(env_integer("ANALYSIS_TIMEOUT_S", 300, 1, 86400));
+  c.upload_rate_burst = static_cast<int>(env_integer("UPLOAD_RATE_BURST", 20, 1, 100000000));
+  c.upload_rate_per_hour = static_cast<double>(env_integer("UPLOAD_RATE_PER_HOUR", 20, 1, 100000000));
+  c.analysis_test_delay = std::chrono::milliseconds(env_integer("ANALYSIS_TEST_DELAY_MS", 0, 0, 3600000));
   return c;
 }
 

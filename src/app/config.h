@@ -59,6 +59,19 @@ struct Config {
   // SQLITE_SYNCHRONOUS=full|normal. FULL: a commit (and so every 303/201 for
   // a lead) is on disk before it is acknowledged, even across power loss.
   bool sqlite_synchronous_full = true;
+
+  // --- dataset uploads (issue 4) -------------------------------------------
+  std::int64_t max_upload_bytes = std::int64_t{1} << 30;  // MAX_UPLOAD_BYTES
+  std::string clamd_address;  // CLAMD_ADDRESS: unix:/path or tcp://host:port; empty: no scan
+  // UPLOAD_TOKEN_TTL_S: life of an upload token; an unfinished upload expires with it.
+  std::chrono::seconds upload_token_ttl{21600};
+  int upload_retention_days = 30;              // UPLOAD_RETENTION_DAYS: uploaded files
+  int result_retention_days = 90;              // RESULT_RETENTION_DAYS: analyses and upload records
+  std::chrono::seconds analysis_timeout{300};  // ANALYSIS_TIMEOUT_S: time budget of one analysis
+  int upload_rate_burst = 20;                  // UPLOAD_RATE_BURST: uploads created per address, burst
+  double upload_rate_per_hour = 20;            // UPLOAD_RATE_PER_HOUR: and sustained
+  // ANALYSIS_TEST_DELAY_MS: test hook that delays each analysis (the kill -9 test).
+  std::chrono::milliseconds analysis_test_delay{0};
 };
 
 // Reads the environment. Throws std::invalid_argument naming the variable on a bad value.

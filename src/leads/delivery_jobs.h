@@ -96,10 +96,15 @@ class LeadRetentionJob final : public jobs::JobHandler {
   LeadRetentionJob(LeadRepository& repository, std::chrono::days retention,
                    std::function<std::chrono::system_clock::time_point()> now = {});
   jobs::JobResult run(const jobs::Job& job) override;
+  std::chrono::seconds lease_duration() const override { return lease_; }
+  // The worker pool leases with the longest lease of its handlers: keep this
+  // one as short as the others (JOB_LEASE_S) so a crashed worker's jobs come back soon.
+  void set_lease(std::chrono::seconds lease) { lease_ = lease; }
 
  private:
   LeadRepository& repository_;
   std::chrono::days retention_;
+  std::chrono::seconds lease_{120};
   std::function<std::chrono::system_clock::time_point()> now_;
 };
 

@@ -544,9 +544,55 @@ async function checkLeads(run, serviceSlug) {
   run.expect('POST /api/v1/contact', limited !== null, 'eight submissions for one e-mail address were never limited');
 }
 
+// ---------------------------------------------------------------------------------------------
+// Uploads: create, send the bytes with tus (not an OpenAPI operation), follow the status to
+// completed, read the analysis, delete; and the refusals of creation.
+
+async function checkUploads(run) {
+  const json = { 'Content-Type': 'application/json' };
+  const csv = 'name,age\nalice,30\nbob,41\n';
+  const created = await run.call('/api/v1/uploads', { method: 'POST', headers: json, expectStatus: 201,
+    body: JSON.stringify({ filename: 'people.csv', size: csv.length, email: null }) });
+  const upload = created.json;
+  if (!upload?.id) return;
+  run.expect(created.label, created.headers.get('location') === upload.status_url, `Location ${created.headers.get('location')}`);
+  const pending = await run.call(upload.status_url, { expectStatus: 200 });
+  run.expect(pending.label, pending.json?.status === 'pending', `status ${pending.json?.status}`);
+  await run.call(`${upload.status_url}/analysis`, { expectStatus: 404 });
+
+  const tus = { 'Tus-Resumable': '1.0.0', Authorization: `Bearer ${upload.token}` };
+  const sent = await fetch(new URL(upload.upload_url, run.base), { method: 'PATCH', body: csv,
+    headers: { ...tus, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' } });
+  run.expect(`PATCH ${upload.upload_url}`, sent.status === 204, `tus PATCH answered ${sent.status}`);
+  let status = null;
+  for (let i = 0; i < 100; ++i) {
+    const answer = await run.call(upload.status_url, { expectStatus: 200 });
+    status = answer.json?.status;
+    if (['completed', 'failed', 'rejected'].includes(status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  run.expect(upload.status_url, status === 'completed', `the upload ended ${status}`);
+  const analysis = await run.call(`${upload.status_url}/analysis`, { expectStatus: 200 });
+  run.expect(analysis.label, analysis.json?.rows === 2, `analysis rows ${analysis.json?.rows}`);
+  await run.call(upload.status_url, { method: 'DELETE', expectStatus: 204 });
+  await run.call(upload.status_url, { expectStatus: 404 });
+  await run.call(upload.status_url, { method: 'DELETE', expectStatus: 404 });
+
+  await run.call('/api/v1/uploads', { method: 'POST', headers: json, expectStatus: 415,
+    body: JSON.stringify({ filename: 'setup.exe', size: 10 }) });
+  await run.call('/api/v1/uploads', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}', expectStatus: 415 });
+  await run.call('/api/v1/uploads', { method: 'POST', headers: json, expectStatus: 413,
+    body: JSON.stringify({ filename: 'big.csv', size: 2 ** 41 }) });
+  const invalid = await run.call('/api/v1/uploads', { method: 'POST', headers: json, expectStatus: 422,
+    body: JSON.stringify({ filename: 'a.csv', size: 'ten', colour: 'blue' }) });
+  const fields = (invalid.json?.errors ?? []).map((e) => e.field).sort();
+  run.expect(invalid.label, isDeepStrictEqual(fields, ['colour', 'size']), `errors name ${JSON.stringify(fields)}`);
+  await run.call('/api/v1/uploads', { method: 'POST', headers: json, body: '{"filename":', expectStatus: 400 });
+}
+
 async function walk(run, documentText) {
   const lists = new Map();
-  const isLeadOperation = (op) => op.operation.tags?.includes('Leads');
+  const isLeadOperation = (op) => op.operation.tags?.includes('Leads') || op.operation.tags?.includes('Uploads');
   const ops = run.contract.operations.filter((op) => op.method === 'get' && !isLeadOperation(op));
   const isList = (op) => op.parameters.some((p) => p.name === 'page');
   const isDetail = (op) => op.template.includes('{');
@@ -557,6 +603,7 @@ async function walk(run, documentText) {
   }
   for (const op of ops.filter((op) => !isList(op) && !isDetail(op))) await checkSingle(run, op, documentText);
   await checkLeads(run, lists.get('/api/v1/services')?.[0]?.slug ?? 'data-annotation');
+  await checkUploads(run);
   await checkUnknownRoutes(run);
   // The server's own refusals (here 431) are documented too, as each operation's 4XX.
   for (const op of run.contract.operations.filter((op) => op.method === 'get')) {
