@@ -10,9 +10,11 @@ import { pathToFileURL } from 'node:url';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { chromiumArgs, firstDetailPath, parseArgs, startServer } from './lib/server.mjs';
+import { completedUpload } from './lib/uploads.mjs';
 
 // The pages to audit. A page is a fixed `path`, or `firstIn`: the first
-// detail page linked from that section's list page. Later issues add theirs here.
+// detail page linked from that section's list page, or `completedUpload`: the
+// results page of a CSV uploaded through the API first. Later issues add theirs here.
 const pagesToAudit = [
   { name: 'home', path: '/' },
   { name: 'service', firstIn: '/services' },
@@ -26,6 +28,9 @@ const pagesToAudit = [
   { name: 'contact-thanks', path: '/contact/thanks', noindex: true },
   { name: 'demo-thanks', path: '/demo/thanks', noindex: true },
   { name: 'quote-thanks', path: '/quote/thanks', noindex: true },
+  { name: 'upload', path: '/upload' },
+  // The results page lives behind a secret link: noindex like the thank-you pages.
+  { name: 'upload-results', completedUpload: true, noindex: true },
 ];
 
 const assertedCategories = ['accessibility', 'best-practices', 'seo'];
@@ -75,7 +80,9 @@ async function main() {
       pages.push({
         name: page.name,
         noindex: page.noindex === true,
-        path: page.path ?? (await firstDetailPath(server.url, page.firstIn)),
+        path: page.completedUpload
+          ? `/uploads/${await completedUpload(server.url)}`
+          : (page.path ?? (await firstDetailPath(server.url, page.firstIn))),
       });
     }
     chrome = await chromeLauncher.launch({ chromePath: process.env.CHROME_PATH || '/usr/bin/chromium', chromeFlags });

@@ -84,6 +84,13 @@ std::string SitePages::render_layout(const PageView& page, std::string_view requ
   return templates_.render(page.template_name, context);
 }
 
+std::string SitePages::render_in_layout(const PageHead& head, std::string_view template_name, object data,
+                                        std::string_view request_path) const {
+  return render_layout(
+      PageView{.template_name = std::string(template_name), .head = head, .data = std::move(data)},
+      request_path);
+}
+
 object SitePages::layout_context(const PageHead& head, std::string_view request_path) const {
   const bool canonical = !head.path.empty();
   object meta{{"title", head.title + std::string(kTitleSeparator) + settings_.site_name},

@@ -76,6 +76,7 @@ SitePages::SitePages(SiteSettings settings, content::ContentRepository& content,
     : settings_(std::move(settings)), content_(content), templates_(templates) {
   asset_urls_ = {{"css", assets.url("css/site.css")},
                  {"js", assets.url("js/site.js")},
+                 {"upload_js", assets.url("js/upload.js")},
                  {"favicon", assets.url("img/favicon.svg")},
                  {"logo", assets.url("img/logo.svg")},
                  {"hero", assets.url("img/hero-village-data.svg")},

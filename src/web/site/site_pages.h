@@ -57,6 +57,23 @@ class SitePages {
   // not empty; the caller passes only ids it has checked for shape.
   std::optional<std::string> render_lead_thanks(std::string_view kind, std::string_view reference);
 
+  // What the <head> and the layout need to know about one page.
+  struct PageHead {
+    std::string title;        // without the " — IndiVillage" suffix
+    std::string description;  // meta description
+    std::string path;         // canonical path (+ "?page=N"); empty: no canonical link (error pages)
+    std::string og_type = "website";
+    std::vector<site::Crumb> breadcrumbs;  // relative URLs, "Home" first, current page last; empty: none
+    boost::json::array structured_data;    // page-specific JSON-LD blocks
+    bool noindex = false;
+  };
+
+  // `template_name` rendered with `data` (merged into the layout context at
+  // the top level) inside the site layout, for pages built outside this class
+  // (web/site/upload_pages.h). `request_path` marks the current navigation item.
+  std::string render_in_layout(const PageHead& head, std::string_view template_name, boost::json::object data,
+                               std::string_view request_path) const;
+
   // Every public URL path, including filter views such as
   // "/case-studies?industry=Healthcare", for the page-cache pre-render,
   // the sitemap and `export`. Starts with "/".
@@ -69,17 +86,6 @@ class SitePages {
   Response server_error_page(const Request& request);
 
  private:
-  // What the <head> and the layout need to know about one page.
-  struct PageHead {
-    std::string title;        // without the " — IndiVillage" suffix
-    std::string description;  // meta description
-    std::string path;         // canonical path (+ "?page=N"); empty: no canonical link (error pages)
-    std::string og_type = "website";
-    std::vector<site::Crumb> breadcrumbs;  // relative URLs, "Home" first, current page last; empty: none
-    boost::json::array structured_data;    // page-specific JSON-LD blocks
-    bool noindex = false;
-  };
-
   // A rendered page before it becomes a Response: the template and its data.
   struct PageView {
     std::string template_name;
