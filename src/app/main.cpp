@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/analyze_command.h"
 #include "app/application.h"
 #include "app/config.h"
 #include "observe/log.h"
@@ -55,7 +56,15 @@ int main(int argc, char** argv) {
   auto* export_cmd = cli.add_subcommand("export", "Write the public site as static files for a CDN");
   export_cmd->add_option("--out", export_dir, "Output directory")->required();
 
+  std::string analyze_file;
+  bool analyze_json = false;
+  auto* analyze = cli.add_subcommand("analyze", "Profile a dataset file (CSV, TSV, JSON, NDJSON, XML, XLSX)");
+  analyze->add_option("file", analyze_file, "The file to profile")->required();
+  analyze->add_flag("--json", analyze_json, "Print the analysis document as JSON");
+
   CLI11_PARSE(cli, argc, argv);
+  // Needs no database or configuration: runs before the application is built.
+  if (analyze->parsed()) return iv::app::run_analyze(analyze_file, analyze_json, stdout, stderr);
   config.header_timeout = std::chrono::milliseconds(header_timeout_ms);
   config.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
 
