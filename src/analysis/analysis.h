@@ -38,10 +38,10 @@ struct ColumnProfile {
   // "integer", "decimal", "boolean", "date", "datetime", "text",
   // "categorical", "identifier", "empty"
   std::string type;
-  double type_share = 0;     // share of non-null values that fit `type`
-  std::uint64_t count = 0;   // records in which the column was present and not null/empty
-  std::uint64_t nulls = 0;   // missing, JSON null, or empty string
-  std::uint64_t empties = 0; // of which: empty or whitespace-only strings
+  double type_share = 0;      // share of non-null values that fit `type`
+  std::uint64_t count = 0;    // records in which the column was present and not null/empty
+  std::uint64_t nulls = 0;    // missing, JSON null, or empty string
+  std::uint64_t empties = 0;  // of which: empty or whitespace-only strings
   std::uint64_t distinct = 0;
   bool distinct_exact = true;  // false: HyperLogLog estimate
   // Numeric columns (integer/decimal): min/max/mean/stddev over the numbers;
@@ -53,9 +53,9 @@ struct ColumnProfile {
   double quantile_rank_error = 0;       // the sketch's stated rank error (0 = exact)
   std::vector<ValueCount> top;          // most frequent first, at most 10
   bool top_exact = true;
-  std::vector<HistogramBin> histogram;  // numeric columns
+  std::vector<HistogramBin> histogram;                        // numeric columns
   std::optional<double> length_min, length_max, length_mean;  // text lengths in characters
-  std::vector<std::string> examples;    // up to 3 distinct values, truncated
+  std::vector<std::string> examples;                          // up to 3 distinct values, truncated
   std::vector<PiiFinding> pii;
 };
 
@@ -80,11 +80,11 @@ struct TableProfile {
 };
 
 struct Analysis {
-  std::string format;    // "csv", "tsv", "json", "ndjson", "xml", "xlsx"
+  std::string format;  // "csv", "tsv", "json", "ndjson", "xml", "xlsx"
   std::string encoding;
   std::string dialect;
   std::uint64_t bytes = 0;
-  double seconds = 0;   // wall time of the profile
+  double seconds = 0;                // wall time of the profile
   std::vector<TableProfile> tables;  // at least one; the JSON puts tables[0] at top level
   std::optional<AnnotationSummary> annotations;
 };

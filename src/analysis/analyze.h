@@ -18,8 +18,7 @@ struct AnalyzeSettings {
   ProfileSettings profile;
 };
 
-std::expected<Analysis, ReadError> analyze_file(const std::filesystem::path& path,
-                                                std::string_view file_name,
+std::expected<Analysis, ReadError> analyze_file(const std::filesystem::path& path, std::string_view file_name,
                                                 const AnalyzeSettings& settings = {});
 
 }  // namespace iv::analysis

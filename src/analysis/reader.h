@@ -18,12 +18,12 @@
 namespace iv::analysis {
 
 struct ReadLimits {
-  std::uint64_t max_field_bytes = 1 << 20;      // a longer field is truncated, with a warning
-  std::uint64_t max_record_bytes = 16 << 20;    // a longer record (or line) is refused
-  std::uint32_t max_columns = 2000;             // more columns is refused
-  std::uint32_t max_depth = 64;                 // JSON / XML nesting
+  std::uint64_t max_field_bytes = 1 << 20;           // a longer field is truncated, with a warning
+  std::uint64_t max_record_bytes = 16 << 20;         // a longer record (or line) is refused
+  std::uint32_t max_columns = 2000;                  // more columns is refused
+  std::uint32_t max_depth = 64;                      // JSON / XML nesting
   std::uint64_t max_xlsx_uncompressed = 1ull << 31;  // zip-bomb guard: sum over the parts we read
-  std::uint32_t max_xlsx_ratio = 200;           // and per part: uncompressed / compressed
+  std::uint32_t max_xlsx_ratio = 200;                // and per part: uncompressed / compressed
   std::uint32_t max_sheets = 32;
 };
 

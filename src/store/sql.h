@@ -95,10 +95,11 @@ class SqlDatabase {
   virtual bool ping() = 0;
 };
 
-// Runs `fn` inside a transaction; rolls back and rethrows if it throws.
+namespace detail {
+// Runs `fn` in the transaction `conn` has just begun: commits, or rolls back
+// and rethrows if it throws.
 template <class Fn>
-auto in_transaction(SqlConnection& conn, Fn&& fn) {
-  conn.begin();
+auto finish_transaction(SqlConnection& conn, Fn&& fn) {
   try {
     if constexpr (std::is_void_v<decltype(fn())>) {
       fn();
@@ -113,24 +114,20 @@ auto in_transaction(SqlConnection& conn, Fn&& fn) {
     throw;
   }
 }
+}  // namespace detail
+
+// Runs `fn` inside a transaction; rolls back and rethrows if it throws.
+template <class Fn>
+auto in_transaction(SqlConnection& conn, Fn&& fn) {
+  conn.begin();
+  return detail::finish_transaction(conn, std::forward<Fn>(fn));
+}
 
 // Like in_transaction, with begin_relaxed().
 template <class Fn>
 auto in_relaxed_transaction(SqlConnection& conn, Fn&& fn) {
   conn.begin_relaxed();
-  try {
-    if constexpr (std::is_void_v<decltype(fn())>) {
-      fn();
-      conn.commit();
-    } else {
-      auto result = fn();
-      conn.commit();
-      return result;
-    }
-  } catch (...) {
-    conn.rollback();
-    throw;
-  }
+  return detail::finish_transaction(conn, std::forward<Fn>(fn));
 }
 
 }  // namespace iv::store

@@ -13,20 +13,10 @@ namespace iv::analysis {
 namespace {
 
 using testing::NullSink;
+using testing::Read;
+using testing::read_text;
 using testing::RecordingSink;
 using testing::TempDir;
-
-struct Read {
-  RecordingSink sink;
-  std::expected<ReadSummary, ReadError> result;
-};
-
-Read read_text(const TempDir& dir, std::string_view name, std::string_view bytes,
-               const ReadLimits& limits = {}) {
-  Read read;
-  read.result = read_dataset(dir.write(name, bytes), name, read.sink, limits);
-  return read;
-}
 
 TEST(ReaderCsv, ReadsHeaderAndRecords) {
   TempDir dir;

@@ -12,6 +12,7 @@
 #include "leads/lead_validation.h"
 #include "security/altcha.h"
 #include "web/api/problem.h"
+#include "web/api/rfc3339.h"
 #include "web/lead_intake.h"
 
 namespace iv::web {
@@ -39,20 +40,6 @@ Response json_response(int status, const json::object& body) {
   response.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}};
   response.body = json::serialize(body);
   return response;
-}
-
-// "2026-11-22T03:40:00Z" (RFC 3339, whole seconds).
-std::string iso_utc(std::chrono::system_clock::time_point time) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
-  const auto day = std::chrono::floor<std::chrono::days>(seconds);
-  const std::chrono::year_month_day date(day);
-  const std::chrono::hh_mm_ss clock(seconds - day);
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
-  return text;
 }
 
 struct ApiInput {
@@ -150,7 +137,7 @@ Response LeadApi::receipt(const Request& request, std::string_view id) {
   return json_response(200, json::object{{"id", found->id},
                                          {"kind", leads::kind_name(found->kind)},
                                          {"status", "received"},
-                                         {"received_at", iso_utc(found->created_at)}});
+                                         {"received_at", rfc3339_utc(found->created_at)}});
 }
 
 Response LeadApi::submit(leads::LeadKind kind, const Request& request) {

@@ -8,6 +8,7 @@
 #include "datasets/upload_service.h"
 #include "observe/log.h"
 #include "web/api/problem.h"
+#include "web/api/rfc3339.h"
 
 namespace iv::web {
 namespace {
@@ -22,18 +23,9 @@ Response json_response(int status, const json::value& body) {
   return response;
 }
 
-// "2026-11-22T03:40:00Z" (RFC 3339, whole seconds) from epoch milliseconds.
+// RFC 3339 from the repository's epoch milliseconds.
 std::string iso_utc(std::int64_t epoch_ms) {
-  const std::chrono::sys_seconds seconds{std::chrono::seconds(epoch_ms / 1000)};
-  const auto day = std::chrono::floor<std::chrono::days>(seconds);
-  const std::chrono::year_month_day date(day);
-  const std::chrono::hh_mm_ss clock(seconds - day);
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
-  return text;
+  return rfc3339_utc(std::chrono::system_clock::time_point(std::chrono::milliseconds(epoch_ms)));
 }
 
 bool is_json(const Request& request) {

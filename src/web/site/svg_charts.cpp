@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "security/markup_escape.h"
+
 namespace iv::web::charts {
 namespace {
 
@@ -111,30 +113,7 @@ std::string bin_label(const analysis::HistogramBin& bin, bool last) {
 }  // namespace
 
 std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return security::markup_escape(text);
 }
 
 std::string format_count(std::uint64_t value) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <expected>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 
 #include <unistd.h>
 
+#include "analysis/reader.h"
 #include "analysis/record.h"
 
 namespace iv::analysis::testing {
@@ -145,5 +147,18 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A file written into `dir` and read with read_dataset into a RecordingSink.
+struct Read {
+  RecordingSink sink;
+  std::expected<ReadSummary, ReadError> result;
+};
+
+inline Read read_text(const TempDir& dir, std::string_view name, std::string_view bytes,
+                      const ReadLimits& limits = {}) {
+  Read read;
+  read.result = read_dataset(dir.write(name, bytes), name, read.sink, limits);
+  return read;
+}
 
 }  // namespace iv::analysis::testing
