@@ -60,6 +60,12 @@
     window.$altcha.algorithms.set("SHA-256", function () { return new Worker(workerUrl); });
   });
 
+  // The widget's latest state ("verifying", "verified", ...), kept on the
+  // element: a capture listener sees the event whether or not it bubbles.
+  document.addEventListener("statechange", function (event) {
+    if (event.target && event.target.dataset && event.detail) event.target.dataset.altchaState = event.detail.state;
+  }, true);
+
   // The widget's payload (base64 of the JSON the server verifies); starts the
   // widget when the visitor has not triggered it yet. Without it the server
   // still accepts the form, under a stricter rate limit.
@@ -83,7 +89,9 @@
           resolve("");
         }
       });
-      if (typeof widget.verify === "function") widget.verify();
+      // Already solving (the visitor focused the form): starting again would
+      // abort that run; wait for it instead.
+      if (widget.dataset.altchaState !== "verifying" && typeof widget.verify === "function") widget.verify();
     });
   }
 
