@@ -78,6 +78,11 @@ function watchPage(page, formUrl) {
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
+    // The ALTCHA widget starts one worker per core and terminates the rest as
+    // soon as one finds the answer: a terminated worker's script load is aborted.
+    const terminatedWorker = request.url().includes('/static/vendor/altcha/sha.') &&
+      request.failure()?.errorText === 'net::ERR_ABORTED';
+    if (terminatedWorker) return;
     problems.push(`request failed: ${request.method()} ${request.url()} (${request.resourceType()}): ${request.failure()?.errorText}`);
   });
   page.on('response', (response) => {
